@@ -1,0 +1,16 @@
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod io;
+pub mod model;
+pub mod policy;
+pub mod rating;
+pub mod schema;
+pub mod sla;
+
+pub use error::{Error, ErrorKind, Location, Result};
+pub use policy::Policy;
+
+/// The engine version, recorded in outputs so that results can be reproduced.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

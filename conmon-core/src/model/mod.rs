@@ -1,0 +1,18 @@
+//! The engine's data model. Every type serialises to and from JSON with serde; the JSON shape is
+//! documented in `docs/json-shape.md` and as a JSON Schema generated from these types
+//! (`conmon schema`, committed as `schema/*.schema.json`).
+
+mod cvss;
+mod finding;
+mod poam;
+mod rating;
+mod vdr;
+
+pub use cvss::{Cvss, CvssScores, CvssVersion};
+pub use finding::{Asset, AssetType, Finding, FindingKind, SourceFormat};
+pub use poam::{
+    AssetRef, Closure, ClosureReason, DeviationFlag, Milestone, MilestoneChange, MilestoneChangeKind, Poam,
+    PoamHeader, PoamItem,
+};
+pub use rating::{RiskRating, ScannerSeverity};
+pub use vdr::{NRating, VdrFacts, VdrReduction};

@@ -1,0 +1,25 @@
+//! JSON Schemas generated from the model types, so the documented JSON shape never drifts from
+//! the code. `conmon schema NAME` prints one; the committed copies live in `schema/`.
+
+use crate::model::{Finding, Poam, PoamItem};
+use crate::policy::Policy;
+use crate::sla::Clock;
+
+/// Names of the schemas [`schema_json`] knows.
+pub const SCHEMAS: &[&str] = &["poam", "poam-item", "finding", "policy", "clock"];
+
+/// The JSON Schema (draft 2020-12) for one of [`SCHEMAS`], pretty-printed, or `None`.
+pub fn schema_json(name: &str) -> Option<String> {
+    let schema = match name {
+        "poam" => schemars::schema_for!(Poam),
+        "poam-item" => schemars::schema_for!(PoamItem),
+        "finding" => schemars::schema_for!(Finding),
+        "policy" => schemars::schema_for!(Policy),
+        "clock" => schemars::schema_for!(Vec<Clock>),
+        _ => return None,
+    };
+    serde_json::to_string_pretty(&schema).ok().map(|mut s| {
+        s.push('\n');
+        s
+    })
+}

@@ -113,7 +113,7 @@ fn state_name(s: cm::sla::ClockState) -> &'static str {
 
 fn render_text(clocks: &[cm::sla::Clock], policy: &cm::Policy, as_of: chrono::NaiveDate) -> String {
     let mut s = format!("Remediation clocks as of {as_of} (policy {})\n\n", policy.preset);
-    s.push_str(&format!("{:<8} {:<9} {:<11} {:<15} {:>9}  {}\n", "POAM ID", "rating", "due", "state", "days late", "rule"));
+    s.push_str(&format!("{:<8} {:<9} {:<11} {:<34} {:>9}  {}\n", "POAM ID", "rating", "due", "state", "days late", "rule"));
     for c in clocks {
         let rating = c.rating.map_or_else(|| c.n_rating.map_or("-".to_string(), |n| n.to_string()), |r| r.to_string());
         let due = c.due_date.map_or("-".to_string(), |d| d.to_string());
@@ -121,7 +121,7 @@ fn render_text(clocks: &[cm::sla::Clock], policy: &cm::Policy, as_of: chrono::Na
             Some(by) => format!("{} ({})", state_name(c.state), serde_json::to_value(by).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()),
             None => state_name(c.state).to_string(),
         };
-        s.push_str(&format!("{:<8} {:<9} {:<11} {:<15} {:>9}  {}\n", c.poam_id, rating, due, state, c.days_late, c.rule));
+        s.push_str(&format!("{:<8} {:<9} {:<11} {:<34} {:>9}  {}\n", c.poam_id, rating, due, state, c.days_late, c.rule));
     }
     let late = clocks.iter().filter(|c| c.is_late()).count();
     s.push_str(&format!("\n{} items, {late} late. Why is an item due when it is? Run with --format json for each rule and its arithmetic.\n", clocks.len()));

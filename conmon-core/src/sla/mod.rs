@@ -190,3 +190,116 @@ pub(crate) fn add_days(date: NaiveDate, days: u32, field: &str) -> Result<NaiveD
 pub(crate) fn step(rule: impl Into<String>, text: impl Into<String>) -> Step {
     Step { rule: rule.into(), text: text.into() }
 }
+
+#[cfg(test)]
+mod proptests {
+    use chrono::{Days, NaiveDate, TimeDelta};
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::model::{Closure, ClosureReason, DeviationFlag, NRating, VdrFacts};
+    use crate::policy::VdrLevel;
+
+    fn date() -> impl Strategy<Value = NaiveDate> {
+        // 2000-01-01 .. about 2099.
+        (0u64..36_500).prop_map(|n| NaiveDate::from_ymd_opt(2000, 1, 1).unwrap() + Days::new(n))
+    }
+    fn rating() -> impl Strategy<Value = RiskRating> {
+        prop_oneof![Just(RiskRating::Low), Just(RiskRating::Moderate), Just(RiskRating::High)]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4_000))]
+
+        #[test]
+        fn due_minus_detection_is_the_policy_days(det in date(), r in rating(), offset in 0u64..400) {
+            let policy = Policy::fedramp_rev5();
+            let item = PoamItem::new("V-1", det, r);
+            let c = evaluate(&item, &policy, AsOf::date(det + Days::new(offset))).unwrap();
+            let due = c.due_date.unwrap();
+            prop_assert_eq!((due - det).num_days(), i64::from(policy.rev5_sla_days.days(r)));
+        }
+
+        #[test]
+        fn day_n_on_time_day_n_plus_1_late(det in date(), r in rating()) {
+            let policy = Policy::fedramp_rev5();
+            let n = u64::from(policy.rev5_sla_days.days(r));
+            let item = PoamItem::new("V-1", det, r);
+            let on = evaluate(&item, &policy, AsOf::date(det + Days::new(n))).unwrap();
+            prop_assert_ne!(on.state, ClockState::Late);
+            prop_assert_eq!(on.days_late, 0);
+            let late = evaluate(&item, &policy, AsOf::date(det + Days::new(n + 1))).unwrap();
+            prop_assert_eq!(late.state, ClockState::Late);
+            prop_assert_eq!(late.days_late, 1);
+        }
+
+        #[test]
+        fn closed_item_is_never_late_afterwards(
+            det in date(), r in rating(), closed_after in 0u64..400, later in 0u64..2_000,
+            ra in any::<bool>(), kev_offset in proptest::option::of(0u64..200),
+        ) {
+            let policy = Policy::fedramp_rev5();
+            let mut item = PoamItem::new("V-1", det, r);
+            if ra {
+                item.risk_adjustment = DeviationFlag::Yes;
+                item.adjusted_risk_rating = Some(r.lower());
+            }
+            if let Some(k) = kev_offset {
+                item.kev = true;
+                item.kev_due_date = Some(det + Days::new(k));
+            }
+            let closed_on = det + Days::new(closed_after);
+            item.closure = Some(Closure { date: closed_on, reason: ClosureReason::Remediated });
+            let c = evaluate(&item, &policy, AsOf::date(closed_on + Days::new(later))).unwrap();
+            prop_assert!(matches!(c.state, ClockState::ClosedOnTime | ClockState::ClosedLate));
+            let due = c.due_date.unwrap();
+            prop_assert_eq!(c.state == ClockState::ClosedOnTime, closed_on <= due);
+            prop_assert_eq!(c.days_late, (closed_on - due).num_days().max(0));
+        }
+
+        #[test]
+        fn pending_deviations_never_change_the_clock(det in date(), r in rating(), offset in 0u64..400) {
+            let policy = Policy::fedramp_rev5();
+            let plain = PoamItem::new("V-1", det, r);
+            let mut pending = plain.clone();
+            pending.risk_adjustment = DeviationFlag::Pending;
+            pending.adjusted_risk_rating = Some(RiskRating::Low);
+            pending.false_positive = DeviationFlag::Pending;
+            pending.operational_requirement = DeviationFlag::Pending;
+            let as_of = AsOf::date(det + Days::new(offset));
+            let a = evaluate(&plain, &policy, as_of).unwrap();
+            let b = evaluate(&pending, &policy, as_of).unwrap();
+            prop_assert_eq!((a.due_date, a.state, a.days_late), (b.due_date, b.state, b.days_late));
+        }
+
+        #[test]
+        fn vdr_due_is_evaluation_plus_table_hours(
+            minutes in 0i64..50_000_000, n in 2u8..=5, irv in any::<bool>(), lev in any::<bool>(), lvl in 0usize..7,
+        ) {
+            let levels = [VdrLevel::Low, VdrLevel::Moderate, VdrLevel::High, VdrLevel::ClassA, VdrLevel::ClassB, VdrLevel::ClassC, VdrLevel::ClassD];
+            let level = levels[lvl];
+            let evaluated = DateTime::<Utc>::from_timestamp(946_684_800, 0).unwrap() + TimeDelta::minutes(minutes);
+            let mut item = PoamItem::new("V-1", evaluated.date_naive(), RiskRating::High);
+            item.vdr = Some(VdrFacts {
+                detected_at: evaluated - TimeDelta::hours(3),
+                evaluated_at: Some(evaluated),
+                n_rating: NRating::new(n).unwrap(),
+                internet_reachable: irv,
+                likely_exploitable: lev,
+                reductions: vec![],
+                fully_mitigated_at: None,
+                remediated_at: None,
+                false_positive_at: None,
+            });
+            let h = timeframe_hours(level, NRating::new(n).unwrap(), Exposure::from_flags(irv, lev)).unwrap();
+            let c = evaluate(&item, &Policy::fedramp_vdr(level), AsOf::instant(evaluated)).unwrap();
+            prop_assert_eq!(c.due_at.unwrap() - evaluated, TimeDelta::hours(i64::from(h)));
+            let after = AsOf::instant(evaluated + TimeDelta::hours(i64::from(h)) + TimeDelta::seconds(1));
+            let c = evaluate(&item, &Policy::fedramp_vdr(level), after).unwrap();
+            // A 192-day cell coincides with the accepted-vulnerability threshold (R2.4).
+            let expected = if h >= 192 * 24 { ClockState::Accepted } else { ClockState::Late };
+            prop_assert_eq!(c.state, expected);
+            prop_assert_eq!(c.hours_late, Some(1));
+        }
+    }
+}

@@ -1,8 +1,8 @@
 //! Parity fixtures: the core's output on `tests/fixtures/` must equal the expected JSON that the
 //! Python and Node tests compare against too.
 
-use conmon_core::sla::{evaluate_all, AsOf};
 use conmon_core::Policy;
+use conmon_core::sla::{AsOf, evaluate_all};
 use conmon_tests::fixture;
 
 #[test]

@@ -1,4 +1,5 @@
 //! Integration tests: one binary, modules per area.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod fixtures;
 mod worked_examples;

@@ -2,9 +2,11 @@
 //! dependencies, KEV and VDR, with its exact dates. Example numbers refer to that document.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use conmon_core::model::{Closure, ClosureReason, DeviationFlag, NRating, PoamItem, RiskRating, VdrFacts, VdrReduction};
+use conmon_core::model::{
+    Closure, ClosureReason, DeviationFlag, NRating, PoamItem, RiskRating, VdrFacts, VdrReduction,
+};
 use conmon_core::policy::{KevPolicy, Policy, RaClockRestart, SarClockStart, VdrLevel, VdrStepClock};
-use conmon_core::sla::{evaluate, AsOf, Clock, ClockState, IncidentStrength, StopReason};
+use conmon_core::sla::{AsOf, Clock, ClockState, IncidentStrength, StopReason, evaluate};
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -46,9 +48,10 @@ fn ex02_boundary_day() {
 fn ex03_critical_is_high() {
     use conmon_core::model::{Cvss, CvssScores, ScannerSeverity};
     let scores = CvssScores { v3: Some(Cvss::new(9.8, None).unwrap()), ..Default::default() };
-    let rating = conmon_core::rating::decide(&scores, Some(ScannerSeverity::Critical), &Policy::fedramp_rev5().rating_sources)
-        .rating
-        .unwrap();
+    let rating =
+        conmon_core::rating::decide(&scores, Some(ScannerSeverity::Critical), &Policy::fedramp_rev5().rating_sources)
+            .rating
+            .unwrap();
     assert_eq!(rating, RiskRating::High);
     let item = PoamItem::new("V-3", d("2026-03-01"), rating);
     assert_eq!(rev5(&item, "2026-03-31").due_date, Some(d("2026-03-31")));
@@ -123,7 +126,10 @@ fn ex07_or_on_high_does_not_stop() {
     assert_eq!((c.state, c.days_late), (ClockState::Late, 16));
     m.operational_requirement = DeviationFlag::Yes;
     let c = rev5(&m, "2026-01-15");
-    assert_eq!((c.state, c.stopped_by, c.days_late), (ClockState::Stopped, Some(StopReason::OperationalRequirement), 0));
+    assert_eq!(
+        (c.state, c.stopped_by, c.days_late),
+        (ClockState::Stopped, Some(StopReason::OperationalRequirement), 0)
+    );
     // OR + approved RA High → Moderate: the OR applies to the adjusted rating.
     item.risk_adjustment = DeviationFlag::Yes;
     item.adjusted_risk_rating = Some(RiskRating::Moderate);
@@ -295,7 +301,10 @@ fn ex17_vdr_high_n5_irv_lev_twelve_hours() {
         let v = c.vdr.as_ref().unwrap();
         assert_eq!(v.target_n_rating, NRating::new(4).ok());
         let inc = v.incident.as_ref().unwrap();
-        assert_eq!((inc.rule.as_str(), inc.strength, inc.until_n_rating.get()), ("vdr.incident.iri", IncidentStrength::Should, 3));
+        assert_eq!(
+            (inc.rule.as_str(), inc.strength, inc.until_n_rating.get()),
+            ("vdr.incident.iri", IncidentStrength::Should, 3)
+        );
         let c = evaluate(&item, &policy, AsOf::instant(t("2026-03-02T23:30:00Z"))).unwrap();
         assert_eq!((c.state, c.hours_late, c.days_late), (ClockState::Late, Some(2), 1));
     }
@@ -325,7 +334,10 @@ fn ex18_vdr_low_n3_nlev_accepted_after_192_days() {
 fn vdr_evaluation_deadline() {
     let item = vdr_item("2026-03-01T10:00:00Z", None, 4, true, true);
     let c = evaluate(&item, &Policy::fedramp_vdr(VdrLevel::High), AsOf::instant(t("2026-03-03T10:00:00Z"))).unwrap();
-    assert_eq!((c.rule.as_str(), c.due_at, c.state), ("vdr.tfr.evu", Some(t("2026-03-03T10:00:00Z")), ClockState::DueSoon));
+    assert_eq!(
+        (c.rule.as_str(), c.due_at, c.state),
+        ("vdr.tfr.evu", Some(t("2026-03-03T10:00:00Z")), ClockState::DueSoon)
+    );
     let c = evaluate(&item, &Policy::fedramp_vdr(VdrLevel::High), AsOf::instant(t("2026-03-03T10:00:01Z"))).unwrap();
     assert_eq!((c.state, c.hours_late), (ClockState::Late, Some(1)));
     assert!(c.vdr.unwrap().evaluation_late);
@@ -333,7 +345,8 @@ fn vdr_evaluation_deadline() {
     assert_eq!(c.due_at, Some(t("2026-03-15T10:00:00Z")));
     // A late evaluation is reported even after it is done.
     let item = vdr_item("2026-03-01T10:00:00Z", Some("2026-03-09T10:00:00Z"), 2, false, true);
-    let c = evaluate(&item, &Policy::fedramp_vdr(VdrLevel::Moderate), AsOf::instant(t("2026-03-10T00:00:00Z"))).unwrap();
+    let c =
+        evaluate(&item, &Policy::fedramp_vdr(VdrLevel::Moderate), AsOf::instant(t("2026-03-10T00:00:00Z"))).unwrap();
     assert!(c.vdr.as_ref().unwrap().evaluation_late);
     // Moderate N2 NIRV+LEV: 128 days from evaluation.
     assert_eq!(c.due_at, Some(t("2026-07-15T10:00:00Z")));
@@ -342,7 +355,7 @@ fn vdr_evaluation_deadline() {
 // Every cell of the three tables, in days (hours / 24), against the published table.
 #[test]
 fn vdr_tables_match_the_rules() {
-    use conmon_core::sla::{timeframe_hours, Exposure};
+    use conmon_core::sla::{Exposure, timeframe_hours};
     let expect: [(VdrLevel, [[f64; 3]; 4]); 3] = [
         (VdrLevel::Low, [[4.0, 8.0, 32.0], [8.0, 32.0, 64.0], [32.0, 64.0, 192.0], [96.0, 160.0, 192.0]]),
         (VdrLevel::Moderate, [[2.0, 4.0, 16.0], [4.0, 8.0, 64.0], [16.0, 32.0, 128.0], [48.0, 128.0, 192.0]]),
@@ -386,7 +399,8 @@ fn vdr_step_clock_options() {
 #[test]
 fn vdr_without_facts_is_a_located_error() {
     let item = PoamItem::new("V-30", d("2026-01-01"), RiskRating::High);
-    let e = conmon_core::sla::evaluate_all(&[item], &Policy::fedramp_vdr(VdrLevel::High), AsOf::date(d("2026-01-02"))).unwrap_err();
+    let e = conmon_core::sla::evaluate_all(&[item], &Policy::fedramp_vdr(VdrLevel::High), AsOf::date(d("2026-01-02")))
+        .unwrap_err();
     assert_eq!(e.code(), "missing_field");
     assert_eq!(e.location().field.as_deref(), Some("items[0].vdr"));
 }

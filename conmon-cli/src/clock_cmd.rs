@@ -8,7 +8,7 @@ use clap::Args;
 use conmon_core as cm;
 use serde::Serialize;
 
-use crate::{write_stdout, CliError, Format};
+use crate::{CliError, Format, write_stdout};
 
 /// The sample POA&M bundled with the binary (also at `examples/data/sample-poam.json`).
 const SAMPLE_POAM: &str = include_str!("../../examples/data/sample-poam.json");
@@ -74,7 +74,14 @@ pub(crate) fn run_demo(args: &DemoArgs) -> Result<ExitCode, CliError> {
     run(SAMPLE_POAM, "examples/data/sample-poam.json", "fedramp_rev5", &args.as_of, args.format, false)
 }
 
-fn run(text: &str, label: &str, policy: &str, as_of: &str, fmt: Format, fail_on_late: bool) -> Result<ExitCode, CliError> {
+fn run(
+    text: &str,
+    label: &str,
+    policy: &str,
+    as_of: &str,
+    fmt: Format,
+    fail_on_late: bool,
+) -> Result<ExitCode, CliError> {
     let engine = |e: cm::Error| CliError::Engine(e, fmt);
     let policy = cm::Policy::resolve(policy).map_err(engine)?;
     let as_of = cm::sla::AsOf::parse(as_of).map_err(|e| engine(e.at(cm::Location::field("--as-of"))))?;
@@ -113,15 +120,25 @@ fn state_name(s: cm::sla::ClockState) -> &'static str {
 
 fn render_text(clocks: &[cm::sla::Clock], policy: &cm::Policy, as_of: chrono::NaiveDate) -> String {
     let mut s = format!("Remediation clocks as of {as_of} (policy {})\n\n", policy.preset);
-    s.push_str(&format!("{:<8} {:<9} {:<11} {:<34} {:>9}  {}\n", "POAM ID", "rating", "due", "state", "days late", "rule"));
+    s.push_str(&format!(
+        "{:<8} {:<9} {:<11} {:<34} {:>9}  {}\n",
+        "POAM ID", "rating", "due", "state", "days late", "rule"
+    ));
     for c in clocks {
         let rating = c.rating.map_or_else(|| c.n_rating.map_or("-".to_string(), |n| n.to_string()), |r| r.to_string());
         let due = c.due_date.map_or("-".to_string(), |d| d.to_string());
         let state = match c.stopped_by {
-            Some(by) => format!("{} ({})", state_name(c.state), serde_json::to_value(by).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()),
+            Some(by) => format!(
+                "{} ({})",
+                state_name(c.state),
+                serde_json::to_value(by).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+            ),
             None => state_name(c.state).to_string(),
         };
-        s.push_str(&format!("{:<8} {:<9} {:<11} {:<34} {:>9}  {}\n", c.poam_id, rating, due, state, c.days_late, c.rule));
+        s.push_str(&format!(
+            "{:<8} {:<9} {:<11} {:<34} {:>9}  {}\n",
+            c.poam_id, rating, due, state, c.days_late, c.rule
+        ));
     }
     let late = clocks.iter().filter(|c| c.is_late()).count();
     s.push_str(&format!("\n{} items, {late} late. Why is an item due when it is? Run with --format json for each rule and its arithmetic.\n", clocks.len()));

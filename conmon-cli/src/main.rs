@@ -55,10 +55,9 @@ fn main() -> ExitCode {
         Command::Policy { spec } => run_policy(spec.as_deref()),
         Command::Schema { name } => match cm::schema::schema_json(&name) {
             Some(s) => write_stdout(&s).map(|()| ExitCode::SUCCESS),
-            None => Err(CliError::Usage(format!(
-                "unknown schema `{name}` (known: {})",
-                cm::schema::SCHEMAS.join(", ")
-            ))),
+            None => {
+                Err(CliError::Usage(format!("unknown schema `{name}` (known: {})", cm::schema::SCHEMAS.join(", "))))
+            }
         },
     };
     match result {

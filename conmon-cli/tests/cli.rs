@@ -1,4 +1,5 @@
 //! End-to-end tests of the `conmon` binary.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -61,7 +62,15 @@ fn fail_on_late_exits_1_and_policy_file_applies() {
     let input = root().join("tests/fixtures/clock/rev5-poam.json");
     let policy = root().join("tests/fixtures/clock/kev-supersede.toml");
     let out = conmon(
-        &["clock", input.to_str().unwrap(), "--policy", policy.to_str().unwrap(), "--as-of", "2026-02-15", "--fail-on-late"],
+        &[
+            "clock",
+            input.to_str().unwrap(),
+            "--policy",
+            policy.to_str().unwrap(),
+            "--as-of",
+            "2026-02-15",
+            "--fail-on-late",
+        ],
         None,
     );
     assert_eq!(out.status.code(), Some(1));
@@ -72,7 +81,8 @@ fn fail_on_late_exits_1_and_policy_file_applies() {
 
 #[test]
 fn bad_input_exits_2_with_a_located_json_error() {
-    let items = "[\n{\"poam_id\":\"V-1\",\n\"original_detection_date\":\"2026-02-30\",\"original_risk_rating\":\"high\"}]";
+    let items =
+        "[\n{\"poam_id\":\"V-1\",\n\"original_detection_date\":\"2026-02-30\",\"original_risk_rating\":\"high\"}]";
     let out = conmon(&["clock", "--as-of", "2026-02-15", "--format", "json"], Some(items));
     assert_eq!(out.status.code(), Some(2));
     let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
@@ -96,7 +106,8 @@ fn bad_policy_file_names_the_key() {
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join("bad.toml");
     std::fs::write(&p, "preset = \"fedramp_rev5\"\nkev_polcy = \"earliest\"\n").unwrap();
-    let out = conmon(&["clock", "--policy", p.to_str().unwrap(), "--as-of", "2026-01-01", "--format", "text"], Some("[]"));
+    let out =
+        conmon(&["clock", "--policy", p.to_str().unwrap(), "--as-of", "2026-01-01", "--format", "text"], Some("[]"));
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.toml line 2, field `kev_polcy`"), "{err}");

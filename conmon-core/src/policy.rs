@@ -354,8 +354,8 @@ impl Policy {
     pub fn load(path: &Path) -> Result<Policy> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(e, path))?;
         let file = path.display().to_string();
-        let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
-            || text.trim_start().starts_with('{');
+        let is_json =
+            path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) || text.trim_start().starts_with('{');
         if is_json { Policy::from_json_str(&text, &file) } else { Policy::from_toml_str(&text, &file) }
     }
 
@@ -388,13 +388,11 @@ impl Policy {
             None => "fedramp_rev5".to_string(),
             Some(serde_json::Value::String(s)) => s.clone(),
             Some(_) => {
-                return Err(Error::config("`preset` must be a string")
-                    .at(key_location(text, file, "preset", syntax)));
+                return Err(Error::config("`preset` must be a string").at(key_location(text, file, "preset", syntax)));
             }
         };
-        let base = Policy::preset(&preset_name).map_err(|e| {
-            Error::config(e.message()).at(key_location(text, file, "preset", syntax))
-        })?;
+        let base = Policy::preset(&preset_name)
+            .map_err(|e| Error::config(e.message()).at(key_location(text, file, "preset", syntax)))?;
         let mut merged = serde_json::to_value(&base).map_err(|e| Error::config(e.to_string()))?;
         merge(&mut merged, value);
         let policy: Policy = serde_path_to_error::deserialize(merged).map_err(|e| {
@@ -497,7 +495,9 @@ fn toml_to_json(v: toml::Value) -> serde_json::Value {
     match v {
         toml::Value::String(s) => serde_json::Value::String(s),
         toml::Value::Integer(i) => serde_json::Value::from(i),
-        toml::Value::Float(f) => serde_json::Number::from_f64(f).map_or(serde_json::Value::Null, serde_json::Value::Number),
+        toml::Value::Float(f) => {
+            serde_json::Number::from_f64(f).map_or(serde_json::Value::Null, serde_json::Value::Number)
+        }
         toml::Value::Boolean(b) => serde_json::Value::Bool(b),
         toml::Value::Datetime(d) => serde_json::Value::String(d.to_string()),
         toml::Value::Array(a) => serde_json::Value::Array(a.into_iter().map(toml_to_json).collect()),
@@ -587,8 +587,9 @@ mod tests {
 
     #[test]
     fn unknown_key_is_named_with_its_line() {
-        let e = Policy::from_toml_str("kev_policy = \"earliest\"\n\n[rev5_sla_days]\nhigh = 30\nlowest = 3\n", "p.toml")
-            .unwrap_err();
+        let e =
+            Policy::from_toml_str("kev_policy = \"earliest\"\n\n[rev5_sla_days]\nhigh = 30\nlowest = 3\n", "p.toml")
+                .unwrap_err();
         assert_eq!(e.code(), "config_error");
         assert_eq!(e.location().field.as_deref(), Some("rev5_sla_days.lowest"));
         assert_eq!(e.location().line, Some(5));

@@ -71,7 +71,9 @@ pub fn decide(cvss: &CvssScores, scanner: Option<ScannerSeverity>, sources: &[Ra
             _ => "rating.cvss_v4",
         };
         let explanation = match rating {
-            Some(r) => format!("{name} base score {:.1} maps to {r} (FIRST scale; Critical counts as High)", score.base_score),
+            Some(r) => {
+                format!("{name} base score {:.1} maps to {r} (FIRST scale; Critical counts as High)", score.base_score)
+            }
             None => format!("{name} base score 0.0 is None: informational, no POA&M item (R1.8)"),
         };
         return RatingDecision { rating, source: Some(*source), rule: rule.to_string(), explanation };
@@ -129,7 +131,11 @@ mod tests {
 
     #[test]
     fn custom_order_can_prefer_the_scanner() {
-        let d = decide(&scores(Some(9.0), None), Some(ScannerSeverity::Low), &[RatingSource::Scanner, RatingSource::CvssV3]);
+        let d = decide(
+            &scores(Some(9.0), None),
+            Some(ScannerSeverity::Low),
+            &[RatingSource::Scanner, RatingSource::CvssV3],
+        );
         assert_eq!(d.rating, Some(RiskRating::Low));
         assert_eq!(d.source, Some(RatingSource::Scanner));
     }

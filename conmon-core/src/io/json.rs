@@ -106,7 +106,11 @@ mod tests {
         assert_eq!(read_items("null", "x.json").unwrap_err().code(), "parse_error");
         assert_eq!(read_items("{\"a\":1}", "x.json").unwrap_err().code(), "parse_error");
         assert_eq!(read_items("[{", "x.json").unwrap_err().code(), "parse_error");
-        let e = read_items(r#"[{"poam_id":"V-1","original_detection_date":"2026-01-10","original_risk_rating":"critical"}]"#, "x.json").unwrap_err();
+        let e = read_items(
+            r#"[{"poam_id":"V-1","original_detection_date":"2026-01-10","original_risk_rating":"critical"}]"#,
+            "x.json",
+        )
+        .unwrap_err();
         assert_eq!(e.location().field.as_deref(), Some("[0].original_risk_rating"));
     }
 

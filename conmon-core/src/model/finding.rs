@@ -41,7 +41,9 @@ pub enum FindingKind {
 }
 
 /// The asset type, as used for scan-coverage rules and the optional split by asset type (R4.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AssetType {
     /// Operating system / infrastructure host.

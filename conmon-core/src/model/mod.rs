@@ -11,8 +11,8 @@ mod vdr;
 pub use cvss::{Cvss, CvssScores, CvssVersion};
 pub use finding::{Asset, AssetType, Finding, FindingKind, SourceFormat};
 pub use poam::{
-    AssetRef, Closure, ClosureReason, DeviationFlag, Milestone, MilestoneChange, MilestoneChangeKind, Poam,
-    PoamHeader, PoamItem,
+    AssetRef, Closure, ClosureReason, DeviationFlag, Milestone, MilestoneChange, MilestoneChangeKind, Poam, PoamHeader,
+    PoamItem,
 };
 pub use rating::{RiskRating, ScannerSeverity};
 pub use vdr::{NRating, VdrFacts, VdrReduction};

@@ -219,9 +219,7 @@ impl FromStr for MilestoneChange {
             "update" => MilestoneChangeKind::Update,
             "complete" => MilestoneChangeKind::Complete,
             other => {
-                return Err(Error::invalid(format!(
-                    "milestone change kind `{other}` is not New, Update or Complete"
-                )));
+                return Err(Error::invalid(format!("milestone change kind `{other}` is not New, Update or Complete")));
             }
         };
         let (date, description) = split_date_desc(&rest[word_end..])?;

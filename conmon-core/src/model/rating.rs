@@ -60,9 +60,9 @@ impl FromStr for RiskRating {
             "low" => Ok(RiskRating::Low),
             "moderate" => Ok(RiskRating::Moderate),
             "high" => Ok(RiskRating::High),
-            other => Err(Error::invalid(format!(
-                "`{other}` is not a FedRAMP risk rating (allowed: Low, Moderate, High)"
-            ))),
+            other => {
+                Err(Error::invalid(format!("`{other}` is not a FedRAMP risk rating (allowed: Low, Moderate, High)")))
+            }
         }
     }
 }

@@ -25,11 +25,7 @@ impl NRating {
 
     /// A rating from 1 to 5.
     pub fn new(n: u8) -> Result<NRating, Error> {
-        if (1..=5).contains(&n) {
-            Ok(NRating(n))
-        } else {
-            Err(Error::invalid(format!("N-rating {n} is outside 1-5")))
-        }
+        if (1..=5).contains(&n) { Ok(NRating(n)) } else { Err(Error::invalid(format!("N-rating {n} is outside 1-5"))) }
     }
     /// The number.
     pub fn get(self) -> u8 {

@@ -32,7 +32,7 @@ use crate::error::{Error, Result};
 use crate::model::{NRating, PoamItem, RiskRating};
 use crate::policy::{Policy, Regime};
 
-pub use vdr::{evaluation_days, timeframe_hours, Exposure, IncidentAdvice, IncidentStrength, VdrClock};
+pub use vdr::{Exposure, IncidentAdvice, IncidentStrength, VdrClock, evaluation_days, timeframe_hours};
 
 /// The instant a clock is evaluated at. Rev5 uses its civil date; VDR its UTC timestamp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

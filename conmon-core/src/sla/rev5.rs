@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use super::{add_days, step, Clock, ClockState, StopReason, Step};
+use super::{Clock, ClockState, Step, StopReason, add_days, step};
 use crate::error::Result;
 use crate::model::{ClosureReason, DeviationFlag, PoamItem, RiskRating};
 use crate::policy::{KevPolicy, Policy, RaClockRestart, Regime, SarClockStart};
@@ -26,7 +26,9 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate) -> Re
         )),
         DeviationFlag::Yes => steps.push(step(
             "rev5.ra.no_adjusted_rating",
-            format!("risk adjustment is Yes but no adjusted rating is recorded: the original rating {original} applies"),
+            format!(
+                "risk adjustment is Yes but no adjusted rating is recorded: the original rating {original} applies"
+            ),
         )),
         DeviationFlag::Pending => steps.push(step(
             "deviation.pending_no_effect",
@@ -103,7 +105,9 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate) -> Re
                         }
                         steps.push(step(
                             "kev.earliest",
-                            format!("in the CISA KEV catalog with due date {kd}: earliest of {sla_due} and {kd} = {due}"),
+                            format!(
+                                "in the CISA KEV catalog with due date {kd}: earliest of {sla_due} and {kd} = {due}"
+                            ),
                         ));
                     }
                     KevPolicy::Supersede => {
@@ -150,7 +154,10 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate) -> Re
             clock.stopped_by = Some(StopReason::FalsePositive);
             steps.push(step(
                 "fp.approved",
-                format!("closed on {} as an approved false positive: a false positive is never late (R3.5)", closure.date),
+                format!(
+                    "closed on {} as an approved false positive: a false positive is never late (R3.5)",
+                    closure.date
+                ),
             ));
         } else if closure.date <= due {
             clock.state = ClockState::ClosedOnTime;
@@ -160,7 +167,10 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate) -> Re
             clock.days_late = days_between(due, closure.date);
             steps.push(step(
                 "closed.late",
-                format!("closed on {}, {} − {due} = {} days after the due date", closure.date, closure.date, clock.days_late),
+                format!(
+                    "closed on {}, {} − {due} = {} days after the due date",
+                    closure.date, closure.date, clock.days_late
+                ),
             ));
         }
         clock.explanation = steps;
@@ -254,7 +264,10 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate) -> Re
                 clock.rule = "kev.not_stopped_by_deviation".to_string();
                 steps.push(step(
                     "kev.not_stopped_by_deviation",
-                    format!("the KEV due date {kd} is not stopped by the deviation: late by {as_of} − {kd} = {} days", clock.days_late),
+                    format!(
+                        "the KEV due date {kd} is not stopped by the deviation: late by {as_of} − {kd} = {} days",
+                        clock.days_late
+                    ),
                 ));
             }
             _ => {
@@ -266,7 +279,8 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate) -> Re
         clock.state = ClockState::Late;
         clock.days_late = -remaining;
         clock.days_remaining = Some(remaining);
-        steps.push(step("rev5.late", format!("as of {as_of}: late by {as_of} − {due} = {} days (C2)", clock.days_late)));
+        steps
+            .push(step("rev5.late", format!("as of {as_of}: late by {as_of} − {due} = {} days (C2)", clock.days_late)));
     } else {
         clock.days_remaining = Some(remaining);
         if remaining <= i64::from(policy.due_soon_days) {

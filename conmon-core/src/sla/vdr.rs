@@ -3,7 +3,7 @@
 use chrono::{DateTime, Days, NaiveTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{step, AsOf, Clock, ClockState, StopReason, Step};
+use super::{AsOf, Clock, ClockState, Step, StopReason, step};
 use crate::error::{Error, Location, Result};
 use crate::model::{NRating, PoamItem};
 use crate::policy::{KevPolicy, Policy, Regime, VdrLevel, VdrStepClock};
@@ -48,10 +48,12 @@ impl Exposure {
 const H: u32 = 24;
 // Maximum hours from evaluation (S4 pain_timeframes), rows N5, N4, N3, N2; columns IRV+LEV,
 // NIRV+LEV, NLEV. High N5 IRV+LEV is half a day: 12 hours.
-const LOW: [[u32; 3]; 4] = [[4 * H, 8 * H, 32 * H], [8 * H, 32 * H, 64 * H], [32 * H, 64 * H, 192 * H], [96 * H, 160 * H, 192 * H]];
+const LOW: [[u32; 3]; 4] =
+    [[4 * H, 8 * H, 32 * H], [8 * H, 32 * H, 64 * H], [32 * H, 64 * H, 192 * H], [96 * H, 160 * H, 192 * H]];
 const MODERATE: [[u32; 3]; 4] =
     [[2 * H, 4 * H, 16 * H], [4 * H, 8 * H, 64 * H], [16 * H, 32 * H, 128 * H], [48 * H, 128 * H, 192 * H]];
-const HIGH: [[u32; 3]; 4] = [[12, H, 8 * H], [2 * H, 8 * H, 32 * H], [8 * H, 16 * H, 64 * H], [24 * H, 96 * H, 192 * H]];
+const HIGH: [[u32; 3]; 4] =
+    [[12, H, 8 * H], [2 * H, 8 * H, 32 * H], [8 * H, 16 * H, 64 * H], [24 * H, 96 * H, 192 * H]];
 
 fn table_name(level: VdrLevel) -> &'static str {
     match level {
@@ -171,8 +173,10 @@ fn ceil_hours(d: TimeDelta) -> i64 {
 
 pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: AsOf) -> Result<Clock> {
     let facts = item.vdr.as_ref().ok_or_else(|| {
-        Error::missing("the VDR regime needs `vdr` facts (detected_at, n_rating, internet_reachable, likely_exploitable)")
-            .at(Location::field("vdr"))
+        Error::missing(
+            "the VDR regime needs `vdr` facts (detected_at, n_rating, internet_reachable, likely_exploitable)",
+        )
+        .at(Location::field("vdr"))
     })?;
     let level = policy.vdr_level;
     let now = as_of.time;
@@ -228,7 +232,10 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: AsOf) -> Result<
         clock.clock_start = Some(facts.detected_at.date_naive());
         steps.push(step(
             "vdr.tfr.evu",
-            format!("not evaluated yet: evaluation due {eval_days} days after detection {}: {evaluation_due_at}", facts.detected_at),
+            format!(
+                "not evaluated yet: evaluation due {eval_days} days after detection {}: {evaluation_due_at}",
+                facts.detected_at
+            ),
         ));
         detail.evaluation_late = now > evaluation_due_at;
         set_open_state(&mut clock, &mut steps, now, evaluation_due_at, policy);
@@ -334,11 +341,17 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: AsOf) -> Result<
                 let h = ceil_hours(resolved - d);
                 clock.hours_late = Some(h);
                 clock.days_late = (h + 23).div_euclid(24);
-                steps.push(step("vdr.closed.late", format!("fully mitigated or remediated at {resolved}, {h} hours after {d}")));
+                steps.push(step(
+                    "vdr.closed.late",
+                    format!("fully mitigated or remediated at {resolved}, {h} hours after {d}"),
+                ));
             }
             _ => {
                 clock.state = ClockState::ClosedOnTime;
-                steps.push(step("vdr.closed.on_time", format!("fully mitigated or remediated at {resolved}, within its timeframe")));
+                steps.push(step(
+                    "vdr.closed.on_time",
+                    format!("fully mitigated or remediated at {resolved}, within its timeframe"),
+                ));
             }
         }
     } else if now > accepted_at && current.get() > 1 {

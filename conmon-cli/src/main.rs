@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod clock_cmd;
+mod ingest_cmd;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -33,6 +34,8 @@ pub(crate) enum Format {
 enum Command {
     /// Compute the remediation clock (due date, state, days late, explanation) of POA&M items.
     Clock(clock_cmd::ClockArgs),
+    /// Read scanner files (Nessus v2 today) and print the normalised findings and scan context.
+    Ingest(ingest_cmd::IngestArgs),
     /// Run on the bundled sample POA&M and print the clocks (the README's main command).
     Demo(clock_cmd::DemoArgs),
     /// List the policy presets, or print a policy (preset or file) with every option resolved.
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Clock(args) => clock_cmd::run_clock(&args),
         Command::Demo(args) => clock_cmd::run_demo(&args),
+        Command::Ingest(args) => ingest_cmd::run(&args),
         Command::Policy { spec } => run_policy(spec.as_deref()),
         Command::Schema { name } => match cm::schema::schema_json(&name) {
             Some(s) => write_stdout(&s).map(|()| ExitCode::SUCCESS),

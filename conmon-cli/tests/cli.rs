@@ -147,3 +147,18 @@ fn policy_lists_presets_and_resolves() {
     let out = conmon(&["policy", "fedramp_vdr_high"], None);
     assert_eq!(json(&out)["regime"], "vdr");
 }
+
+#[test]
+fn ingest_json_prints_findings_and_context() {
+    let input = root().join("tests/fixtures/nessus/two-hosts.nessus");
+    let out = conmon(&["ingest", "--json", input.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json(&out);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 5);
+    assert_eq!(v["context"]["hosts"][0]["credentialed"], true);
+    assert_eq!(v["context"]["files"][0]["source_format"], "nessus");
+    let out = conmon(&["ingest", "--json", root().join("Cargo.toml").to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["error"]["code"], "unsupported_format");
+}

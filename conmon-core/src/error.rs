@@ -27,6 +27,8 @@ pub struct Location {
     pub column: Option<u64>,
     /// The field, key or JSON path concerned (e.g. `items[3].original_detection_date`).
     pub field: Option<String>,
+    /// 0-based byte offset in the input, for streamed text formats.
+    pub offset: Option<u64>,
 }
 
 impl Location {
@@ -93,6 +95,11 @@ impl fmt::Display for Location {
         }
         if let Some(column) = self.column {
             parts.push(format!("column {column}"));
+        }
+        if self.line.is_none()
+            && let Some(offset) = self.offset
+        {
+            parts.push(format!("byte {offset}"));
         }
         let mut s = parts.join(" ");
         if let Some(field) = &self.field {

@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod ingest;
 pub mod io;
 pub mod model;
 pub mod policy;

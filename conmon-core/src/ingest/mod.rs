@@ -1,0 +1,210 @@
+//! Scanner output → normalised [`Finding`]s plus the [`ScanContext`] the rules need (which hosts
+//! were scanned, when, and whether credentialed).
+//!
+//! Each format is its own module and streams its input with bounded memory per record. Formats
+//! are recognised by content ([`detect_format`]), not by file name.
+//!
+//! Supported today: Nessus v2 (`.nessus`). The other formats of the ingest issue (Tenable CSV,
+//! Inspector2, ASFF, Trivy, Grype, XCCDF, SARIF) are recognised and reported as
+//! `unsupported_format` until their modules land.
+
+pub mod nessus;
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Location, Result};
+use crate::model::{AssetType, Finding, SourceFormat};
+
+/// One host (or image, or resource) as a scan saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct HostScan {
+    /// Asset identifier, as used on findings of this host.
+    pub identifier: String,
+    /// Asset type.
+    pub asset_type: AssetType,
+    /// IP address.
+    pub ip: Option<String>,
+    /// FQDN.
+    pub fqdn: Option<String>,
+    /// NetBIOS name.
+    pub netbios: Option<String>,
+    /// MAC address.
+    pub mac: Option<String>,
+    /// Operating system.
+    pub os: Option<String>,
+    /// Scan start (UTC).
+    pub scan_start: Option<DateTime<Utc>>,
+    /// Scan end (UTC).
+    pub scan_end: Option<DateTime<Utc>>,
+    /// Whether the scan of this host was credentialed (`None`: the scan does not say).
+    pub credentialed: Option<bool>,
+    /// Where `credentialed` comes from (tag or plugin).
+    pub credentialed_evidence: Option<String>,
+    /// The file it came from.
+    pub file: String,
+    /// The format.
+    pub source_format: SourceFormat,
+    /// Findings read for this host, informational included.
+    pub finding_count: u64,
+}
+
+/// One input file as read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ScanFile {
+    /// Path or label.
+    pub file: String,
+    /// Format detected.
+    pub source_format: SourceFormat,
+    /// Scanner name and version when the file says.
+    pub scanner: Option<String>,
+    /// Hosts in the file.
+    pub hosts: u64,
+    /// Findings in the file.
+    pub findings: u64,
+    /// Bytes read.
+    pub bytes: u64,
+}
+
+/// What the scans cover.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ScanContext {
+    /// Files read, in order.
+    pub files: Vec<ScanFile>,
+    /// Hosts scanned, in input order.
+    pub hosts: Vec<HostScan>,
+}
+
+/// Findings plus context from one or many files.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ScanSet {
+    /// Every finding, in input order.
+    pub findings: Vec<Finding>,
+    /// Coverage.
+    pub context: ScanContext,
+}
+
+impl ScanSet {
+    /// Appends another set (many files → one set).
+    pub fn extend(&mut self, other: ScanSet) {
+        self.findings.extend(other.findings);
+        self.context.files.extend(other.context.files);
+        self.context.hosts.extend(other.context.hosts);
+    }
+}
+
+/// Recognises a format from the first bytes of a file.
+pub fn detect_format(head: &[u8]) -> Option<SourceFormat> {
+    let text = String::from_utf8_lossy(&head[..head.len().min(64 * 1024)]);
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    if t.starts_with('<') {
+        if text.contains("<NessusClientData_v2") {
+            return Some(SourceFormat::Nessus);
+        }
+        if text.contains("xccdf") || text.contains("<Benchmark") || text.contains("<TestResult") {
+            return Some(SourceFormat::Xccdf);
+        }
+        return None;
+    }
+    if t.starts_with('{') || t.starts_with('[') {
+        if text.contains("\"$schema\"") && text.contains("sarif")
+            || text.contains("\"runs\"") && text.contains("\"tool\"")
+        {
+            return Some(SourceFormat::Sarif);
+        }
+        if text.contains("\"SchemaVersion\"") || text.contains("\"ArtifactName\"") {
+            return Some(SourceFormat::Trivy);
+        }
+        if text.contains("\"matches\"") && (text.contains("\"descriptor\"") || text.contains("\"vulnerability\"")) {
+            return Some(SourceFormat::Grype);
+        }
+        if text.contains("\"SchemaVersion\"") || text.contains("\"ProductArn\"") || text.contains("\"GeneratorId\"") {
+            return Some(SourceFormat::Asff);
+        }
+        if text.contains("\"findingArn\"") || text.contains("\"packageVulnerabilityDetails\"") {
+            return Some(SourceFormat::Inspector2);
+        }
+        return None;
+    }
+    let first_line = t.lines().next().unwrap_or("");
+    if first_line.contains("Plugin ID") || first_line.contains("Plugin") && first_line.contains("CVE") {
+        return Some(SourceFormat::TenableCsv);
+    }
+    None
+}
+
+/// Reads one file, detecting its format.
+pub fn read_path(path: &Path) -> Result<ScanSet> {
+    let label = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| Error::io(e, path))?;
+    let mut reader = BufReader::with_capacity(256 * 1024, file);
+    let head = reader.fill_buf().map_err(|e| Error::io(e, path))?.to_vec();
+    let result = read_detected(&head, reader, &label);
+    // Streamed parsers know byte offsets; turn them into line numbers by re-reading the file.
+    result.map_err(|e| with_line_from_offset(e, || std::fs::File::open(path).ok()))
+}
+
+/// Reads many files into one set, in the order given.
+pub fn read_paths<P: AsRef<Path>>(paths: &[P]) -> Result<ScanSet> {
+    let mut set = ScanSet::default();
+    for p in paths {
+        set.extend(read_path(p.as_ref())?);
+    }
+    Ok(set)
+}
+
+/// Reads one document held in memory; `label` names it in errors.
+pub fn read_bytes(bytes: &[u8], label: &str) -> Result<ScanSet> {
+    read_detected(bytes, bytes, label).map_err(|e| with_line_from_offset(e, || Some(bytes)))
+}
+
+fn read_detected<R: BufRead>(head: &[u8], reader: R, label: &str) -> Result<ScanSet> {
+    if head.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::parse("the file is empty").at(Location::file(label)));
+    }
+    match detect_format(head) {
+        Some(SourceFormat::Nessus) => nessus::read(reader, label),
+        Some(other) => Err(Error::unsupported(format!(
+            "{other:?} input is recognised but its reader is not implemented yet"
+        ))
+        .at(Location::file(label))),
+        None => Err(Error::unsupported(
+            "not a recognised scanner format (expected Nessus v2 XML, Tenable CSV, Inspector2, ASFF, Trivy, Grype, XCCDF or SARIF)",
+        )
+        .at(Location::file(label))),
+    }
+}
+
+/// Fills `line` and `column` from `offset` by counting newlines in the source.
+fn with_line_from_offset<R: Read>(e: Error, source: impl FnOnce() -> Option<R>) -> Error {
+    let loc = e.location().clone();
+    let (Some(offset), None) = (loc.offset, loc.line) else { return e };
+    let Some(mut src) = source() else { return e };
+    let mut remaining = offset;
+    let mut line = 1u64;
+    let mut col = 1u64;
+    let mut buf = vec![0u8; 64 * 1024];
+    while remaining > 0 {
+        let want = usize::try_from(remaining.min(buf.len() as u64)).unwrap_or(buf.len());
+        let n = match src.read(&mut buf[..want]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                line += 1;
+                col = 1;
+            } else if b & 0xC0 != 0x80 {
+                col += 1;
+            }
+        }
+        remaining -= n as u64;
+    }
+    let mut loc = loc;
+    loc.line = Some(line);
+    loc.column = Some(col);
+    e.at(loc)
+}

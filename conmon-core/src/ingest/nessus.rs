@@ -1,0 +1,622 @@
+//! Nessus v2 XML (`.nessus`) reader: streaming, one reusable event buffer, no DOM.
+//!
+//! Reads every `ReportHost` and `ReportItem`; host properties (host-ip, host-fqdn, netbios-name,
+//! mac-address, operating-system, HOST_START/HOST_END); plugin id, name, family, severity;
+//! port/protocol/service; every CVE; CVSS v2/v3/v4 base scores and vectors; CWE; plugin output,
+//! description, solution, see_also, publication dates and exploit flag. Compliance checks
+//! (`cm:compliance-*` children, or family `Policy Compliance`) become configuration findings.
+//!
+//! The `Policy` block is skipped. Entities are never expanded: a document type declaration is
+//! ignored and a reference to any entity but the five predefined ones is an error.
+//!
+//! Asset identifier: the `host-ip` property, else the `ReportHost` name (which is what the scan
+//! targeted). Times: `HOST_START_TIMESTAMP`/`HOST_END_TIMESTAMP` (epoch seconds) when present,
+//! else `HOST_START`/`HOST_END` text read as UTC (Nessus writes them without a zone).
+
+use std::io::BufRead;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+
+use super::{HostScan, ScanFile, ScanSet};
+use crate::error::{Error, Location, Result};
+use crate::model::{Asset, AssetType, Cvss, CvssScores, Finding, FindingKind, ScannerSeverity, SourceFormat};
+
+/// Longest text kept for one field; longer evidence is cut with a marker (the weakness identity
+/// never depends on it). Bounds memory per record.
+pub const MAX_FIELD_BYTES: usize = 8 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Cve,
+    Cwe,
+    Cvss2,
+    Cvss2Vector,
+    Cvss3,
+    Cvss3Vector,
+    Cvss4,
+    Cvss4Vector,
+    PluginOutput,
+    Description,
+    Synopsis,
+    Solution,
+    SeeAlso,
+    RiskFactor,
+    PluginName,
+    VulnPublished,
+    PatchPublished,
+    ExploitAvailable,
+    ComplianceCheckName,
+    ComplianceCheckId,
+    ComplianceResult,
+    ComplianceOther,
+}
+
+fn field_for(name: &str) -> Option<Field> {
+    Some(match name {
+        "cve" => Field::Cve,
+        "cwe" => Field::Cwe,
+        "cvss_base_score" => Field::Cvss2,
+        "cvss_vector" => Field::Cvss2Vector,
+        "cvss3_base_score" => Field::Cvss3,
+        "cvss3_vector" => Field::Cvss3Vector,
+        "cvss4_base_score" => Field::Cvss4,
+        "cvss4_vector" => Field::Cvss4Vector,
+        "plugin_output" => Field::PluginOutput,
+        "description" => Field::Description,
+        "synopsis" => Field::Synopsis,
+        "solution" => Field::Solution,
+        "see_also" => Field::SeeAlso,
+        "risk_factor" => Field::RiskFactor,
+        "plugin_name" => Field::PluginName,
+        "vuln_publication_date" => Field::VulnPublished,
+        "patch_publication_date" => Field::PatchPublished,
+        "exploit_available" => Field::ExploitAvailable,
+        "cm:compliance-check-name" => Field::ComplianceCheckName,
+        "cm:compliance-check-id" => Field::ComplianceCheckId,
+        "cm:compliance-result" => Field::ComplianceResult,
+        n if n.starts_with("cm:compliance-") => Field::ComplianceOther,
+        _ => return None,
+    })
+}
+
+#[derive(Default)]
+struct Item {
+    plugin_id: String,
+    plugin_name: String,
+    severity: Option<ScannerSeverity>,
+    severity_label: String,
+    port: Option<u16>,
+    protocol: Option<String>,
+    service: Option<String>,
+    cves: Vec<String>,
+    cwes: Vec<String>,
+    cvss: CvssScores,
+    cvss_vectors: [Option<String>; 3],
+    description: String,
+    synopsis: String,
+    solution: Option<String>,
+    see_also: Vec<String>,
+    plugin_output: Option<String>,
+    vuln_published: Option<NaiveDate>,
+    patch_published: Option<NaiveDate>,
+    exploit_available: Option<bool>,
+    compliance: bool,
+    compliance_check_name: Option<String>,
+    compliance_check_id: Option<String>,
+    compliance_result: Option<String>,
+}
+
+#[derive(Default)]
+struct Host {
+    name: String,
+    ip: Option<String>,
+    fqdn: Option<String>,
+    netbios: Option<String>,
+    mac: Option<String>,
+    os: Option<String>,
+    start: Option<DateTime<Utc>>,
+    end: Option<DateTime<Utc>>,
+    start_ts: Option<DateTime<Utc>>,
+    end_ts: Option<DateTime<Utc>>,
+    credentialed_tag: Option<bool>,
+    credentialed_plugin: Option<(bool, &'static str)>,
+    items: Vec<Item>,
+}
+
+/// Where the parser is.
+struct State {
+    label: String,
+    host: Option<Host>,
+    item: Option<Item>,
+    field: Option<Field>,
+    tag: Option<String>,
+    text: String,
+    truncated: bool,
+    depth: u32,
+    seen_root: bool,
+    scanner_version: Option<String>,
+}
+
+fn err_at(label: &str, offset: u64, field: Option<&str>, e: Error) -> Error {
+    let mut loc = Location::file(label);
+    loc.offset = Some(offset);
+    loc.field = field.map(str::to_string);
+    e.at(loc)
+}
+
+/// Reads a Nessus v2 document.
+pub fn read<R: BufRead>(reader: R, label: &str) -> Result<ScanSet> {
+    let mut xml = Reader::from_reader(reader);
+    xml.config_mut().trim_text(false);
+    let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
+    let mut skip: Vec<u8> = Vec::new();
+    let mut set = ScanSet::default();
+    let mut st = State {
+        label: label.to_string(),
+        host: None,
+        item: None,
+        field: None,
+        tag: None,
+        text: String::new(),
+        truncated: false,
+        depth: 0,
+        seen_root: false,
+        scanner_version: None,
+    };
+    loop {
+        let pos = xml.buffer_position();
+        let event = xml.read_event_into(&mut buf).map_err(|e| {
+            // quick-xml does not record a position for decoding errors: the event started at
+            // `pos`, and the UTF-8 error says how far into it the bytes were valid.
+            let at = match &e {
+                quick_xml::Error::Encoding(quick_xml::encoding::EncodingError::Utf8(u)) => pos + u.valid_up_to() as u64,
+                _ => xml.error_position(),
+            };
+            err_at(label, at, None, Error::parse(format!("malformed XML: {e}")))
+        })?;
+        match event {
+            Event::Start(e) => {
+                st.depth += 1;
+                let name = e.name().0;
+                check_name(name, label, pos)?;
+                if name == "Policy" {
+                    let end = e.name().0.to_string();
+                    xml.read_to_end_into(quick_xml::name::QName(&end), &mut skip).map_err(|e| {
+                        err_at(
+                            label,
+                            xml.error_position(),
+                            None,
+                            Error::parse(format!("malformed XML in <Policy>: {e}")),
+                        )
+                    })?;
+                    skip.clear();
+                    st.depth -= 1;
+                } else {
+                    start(&mut st, &e, pos)?;
+                }
+            }
+            Event::Empty(e) => {
+                check_name(e.name().0, label, pos)?;
+                if e.name().0 == "ReportItem" {
+                    start(&mut st, &e, pos)?;
+                    end(&mut st, "ReportItem", pos, &mut set)?;
+                }
+            }
+            Event::End(e) => {
+                st.depth = st.depth.saturating_sub(1);
+                let name = e.name().0.to_string();
+                end(&mut st, &name, pos, &mut set)?;
+            }
+            Event::Text(t) => {
+                if st.field.is_some() || st.tag.is_some() {
+                    push_text(&mut st, &t.xml10_content());
+                }
+            }
+            Event::CData(c) => {
+                if st.field.is_some() || st.tag.is_some() {
+                    let s = c.into_inner();
+                    push_text(&mut st, &s);
+                }
+            }
+            Event::GeneralRef(r) => {
+                let resolved: Option<String> = match r.resolve_char_ref() {
+                    Ok(Some(ch)) => Some(ch.to_string()),
+                    Ok(None) => quick_xml::escape::resolve_predefined_entity(&r).map(str::to_string),
+                    Err(e) => {
+                        return Err(err_at(
+                            label,
+                            pos,
+                            None,
+                            Error::parse(format!("bad character reference `&{};`: {e}", &*r)),
+                        ));
+                    }
+                };
+                let Some(s) = resolved else {
+                    return Err(err_at(
+                        label,
+                        pos,
+                        None,
+                        Error::parse(format!("undefined entity `&{};` (conmon never expands entities)", &*r)),
+                    ));
+                };
+                if st.field.is_some() || st.tag.is_some() {
+                    push_text(&mut st, &s);
+                }
+            }
+            Event::Eof => break,
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::DocType(_) => {}
+        }
+        buf.clear();
+    }
+    let end_pos = xml.buffer_position();
+    if !st.seen_root {
+        return Err(err_at(label, 0, None, Error::parse("no <NessusClientData_v2> element: not a Nessus v2 file")));
+    }
+    if st.depth > 0 || st.host.is_some() {
+        let within = st.host.as_ref().map(|h| format!(" inside <ReportHost name=\"{}\">", h.name)).unwrap_or_default();
+        return Err(err_at(
+            label,
+            end_pos,
+            None,
+            Error::parse(format!("unexpected end of file{within}: the file is truncated")),
+        ));
+    }
+    set.context.files.push(ScanFile {
+        file: label.to_string(),
+        source_format: SourceFormat::Nessus,
+        scanner: Some(st.scanner_version.map_or_else(|| "Nessus".to_string(), |v| format!("Nessus {v}"))),
+        hosts: set.context.hosts.len() as u64,
+        findings: set.findings.len() as u64,
+        bytes: end_pos,
+    });
+    Ok(set)
+}
+
+/// A `<` not followed by a name (a stray `<` in text) is reported where it stands.
+fn check_name(name: &str, label: &str, pos: u64) -> Result<()> {
+    match name.chars().next() {
+        Some(c) if c.is_alphabetic() || c == '_' || c == ':' => Ok(()),
+        _ => {
+            Err(err_at(label, pos, None, Error::parse("stray `<`: not the start of an element (escape it as `&lt;`)")))
+        }
+    }
+}
+
+fn push_text(st: &mut State, s: &str) {
+    let room = MAX_FIELD_BYTES.saturating_sub(st.text.len());
+    if s.len() <= room {
+        st.text.push_str(s);
+    } else {
+        let mut cut = room;
+        while cut > 0 && !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        st.text.push_str(&s[..cut]);
+        st.truncated = true;
+    }
+}
+
+fn attr(e: &BytesStart<'_>, key: &str, label: &str, pos: u64) -> Result<Option<String>> {
+    match e.try_get_attribute(key) {
+        Ok(Some(a)) => a
+            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+            .map(|v| Some(v.into_owned()))
+            .map_err(|err| err_at(label, pos, Some(key), Error::parse(format!("bad attribute value: {err}")))),
+        Ok(None) => Ok(None),
+        Err(err) => Err(err_at(label, pos, Some(key), Error::parse(format!("bad attribute: {err}")))),
+    }
+}
+
+fn start(st: &mut State, e: &BytesStart<'_>, pos: u64) -> Result<()> {
+    let label = st.label.clone();
+    match e.name().0 {
+        "NessusClientData_v2" => st.seen_root = true,
+        "ReportHost" => {
+            let name = attr(e, "name", &label, pos)?.unwrap_or_default();
+            st.host = Some(Host { name, ..Host::default() });
+        }
+        "tag" if st.host.is_some() && st.item.is_none() => {
+            st.tag = Some(attr(e, "name", &label, pos)?.unwrap_or_default());
+            st.text.clear();
+            st.truncated = false;
+        }
+        "ReportItem" => {
+            if st.host.is_none() {
+                return Err(err_at(&label, pos, None, Error::parse("<ReportItem> outside a <ReportHost>")));
+            }
+            let plugin_id = attr(e, "pluginID", &label, pos)?
+                .filter(|s| !s.trim().is_empty())
+                .ok_or_else(|| err_at(&label, pos, Some("pluginID"), Error::missing("<ReportItem> has no pluginID")))?;
+            let severity_label = attr(e, "severity", &label, pos)?.unwrap_or_default();
+            let severity = if severity_label.is_empty() {
+                None
+            } else {
+                Some(ScannerSeverity::parse_label(&severity_label).ok_or_else(|| {
+                    err_at(
+                        &label,
+                        pos,
+                        Some("severity"),
+                        Error::invalid(format!("severity `{severity_label}` is not 0-4")),
+                    )
+                })?)
+            };
+            let port = match attr(e, "port", &label, pos)? {
+                None => None,
+                Some(p) => {
+                    let n: u16 = p.trim().parse().map_err(|_| {
+                        err_at(&label, pos, Some("port"), Error::invalid(format!("port `{p}` is not a number 0-65535")))
+                    })?;
+                    (n != 0).then_some(n)
+                }
+            };
+            let family = attr(e, "pluginFamily", &label, pos)?.unwrap_or_default();
+            st.item = Some(Item {
+                plugin_name: attr(e, "pluginName", &label, pos)?.unwrap_or_default(),
+                compliance: family == "Policy Compliance",
+                plugin_id,
+                severity,
+                severity_label,
+                port,
+                protocol: attr(e, "protocol", &label, pos)?.filter(|s| !s.is_empty()),
+                service: attr(e, "svc_name", &label, pos)?.filter(|s| !s.is_empty()),
+                ..Item::default()
+            });
+        }
+        other if st.item.is_some() => {
+            st.field = field_for(other);
+            if st.field.is_some() {
+                st.text.clear();
+                st.truncated = false;
+            }
+            if other.starts_with("cm:compliance-")
+                && let Some(item) = st.item.as_mut()
+            {
+                item.compliance = true;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn parse_score(s: &str, field: &str, label: &str, pos: u64) -> Result<Cvss> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| err_at(label, pos, Some(field), Error::invalid(format!("`{}` is not a CVSS score", s.trim()))))?;
+    Cvss::new(v, None).map_err(|e| err_at(label, pos, Some(field), e))
+}
+
+/// Nessus dates: `2008/09/01` (or `2008-09-01`).
+fn parse_nessus_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    NaiveDate::parse_from_str(s, "%Y/%m/%d").or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d")).ok()
+}
+
+/// `Fri Mar 21 09:46:41 2014` (no zone: read as UTC).
+fn parse_host_time(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    NaiveDateTime::parse_from_str(&s, "%a %b %d %H:%M:%S %Y").ok().map(|t| t.and_utc())
+}
+
+fn parse_epoch(s: &str) -> Option<DateTime<Utc>> {
+    s.trim().parse::<i64>().ok().and_then(|n| DateTime::<Utc>::from_timestamp(n, 0))
+}
+
+fn take_text(st: &mut State) -> String {
+    let mut t = std::mem::take(&mut st.text);
+    if st.truncated {
+        t.push_str("\n[conmon: truncated at 8 MiB]");
+        st.truncated = false;
+    }
+    t
+}
+
+fn end(st: &mut State, name: &str, pos: u64, set: &mut ScanSet) -> Result<()> {
+    let label = st.label.clone();
+    if st.tag.is_some() && name == "tag" {
+        let tag = st.tag.take().unwrap_or_default();
+        let value = take_text(st).trim().to_string();
+        if let Some(host) = st.host.as_mut() {
+            let v = || (!value.is_empty()).then(|| value.clone());
+            match tag.as_str() {
+                "host-ip" => host.ip = v(),
+                "host-fqdn" => host.fqdn = v(),
+                "netbios-name" => host.netbios = v(),
+                "mac-address" => host.mac = v().map(|m| m.lines().next().unwrap_or("").to_string()),
+                "operating-system" => host.os = v().map(|o| o.lines().next().unwrap_or("").to_string()),
+                "HOST_START" => host.start = parse_host_time(&value),
+                "HOST_END" => host.end = parse_host_time(&value),
+                "HOST_START_TIMESTAMP" => host.start_ts = parse_epoch(&value),
+                "HOST_END_TIMESTAMP" => host.end_ts = parse_epoch(&value),
+                "Credentialed_Scan" => host.credentialed_tag = value.parse::<bool>().ok(),
+                _ => {}
+            }
+        }
+        return Ok(());
+    }
+    if let Some(field) = st.field
+        && field_for(name) == Some(field)
+    {
+        st.field = None;
+        let text = take_text(st);
+        let Some(item) = st.item.as_mut() else { return Ok(()) };
+        let t = text.trim();
+        match field {
+            Field::Cve => {
+                if !t.is_empty() && !item.cves.iter().any(|c| c == t) {
+                    item.cves.push(t.to_string());
+                }
+            }
+            Field::Cwe => {
+                if !t.is_empty() {
+                    let cwe =
+                        if t.to_ascii_uppercase().starts_with("CWE-") { t.to_string() } else { format!("CWE-{t}") };
+                    if !item.cwes.contains(&cwe) {
+                        item.cwes.push(cwe);
+                    }
+                }
+            }
+            Field::Cvss2 => item.cvss.v2 = Some(parse_score(t, name, &label, pos)?),
+            Field::Cvss3 => item.cvss.v3 = Some(parse_score(t, name, &label, pos)?),
+            Field::Cvss4 => item.cvss.v4 = Some(parse_score(t, name, &label, pos)?),
+            Field::Cvss2Vector => item.cvss_vectors[0] = Some(t.to_string()),
+            Field::Cvss3Vector => item.cvss_vectors[1] = Some(t.to_string()),
+            Field::Cvss4Vector => item.cvss_vectors[2] = Some(t.to_string()),
+            Field::PluginOutput => item.plugin_output = Some(text),
+            Field::Description => item.description = text,
+            Field::Synopsis => item.synopsis = text,
+            Field::Solution => item.solution = Some(t.to_string()).filter(|s| !s.is_empty()),
+            Field::SeeAlso => item.see_also.extend(t.split_whitespace().map(str::to_string)),
+            Field::RiskFactor => {
+                if item.severity.is_none() {
+                    item.severity = ScannerSeverity::parse_label(t);
+                    item.severity_label = t.to_string();
+                }
+            }
+            Field::PluginName => {
+                if item.plugin_name.is_empty() {
+                    item.plugin_name = t.to_string();
+                }
+            }
+            Field::VulnPublished => item.vuln_published = parse_nessus_date(t),
+            Field::PatchPublished => item.patch_published = parse_nessus_date(t),
+            Field::ExploitAvailable => item.exploit_available = t.parse::<bool>().ok(),
+            Field::ComplianceCheckName => item.compliance_check_name = Some(t.to_string()),
+            Field::ComplianceCheckId => item.compliance_check_id = Some(t.to_string()),
+            Field::ComplianceResult => item.compliance_result = Some(t.to_string()),
+            Field::ComplianceOther => {}
+        }
+        return Ok(());
+    }
+    match name {
+        "ReportItem" => {
+            if let (Some(item), Some(host)) = (st.item.take(), st.host.as_mut()) {
+                note_scan_info(host, &item);
+                host.items.push(item);
+            }
+        }
+        "ReportHost" => {
+            if let Some(host) = st.host.take() {
+                finish_host(host, &label, set);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Credentialed status from the scan-information plugins.
+fn note_scan_info(host: &mut Host, item: &Item) {
+    let out = item.plugin_output.as_deref().unwrap_or("");
+    match item.plugin_id.as_str() {
+        // Nessus Scan Information: "Credentialed checks : yes" / "no".
+        "19506" => {
+            if let Some(line) = out.lines().find(|l| l.trim_start().starts_with("Credentialed checks")) {
+                let value = line.split_once(':').map_or("", |(_, v)| v).trim().to_ascii_lowercase();
+                host.credentialed_plugin = Some((value.starts_with("yes"), "plugin 19506 (Credentialed checks)"));
+            }
+        }
+        // Target Credential Status by Authentication Protocol - Valid Credentials Provided.
+        "141118" if host.credentialed_plugin.is_none() => {
+            host.credentialed_plugin = Some((true, "plugin 141118 (valid credentials provided)"));
+        }
+        // OS Security Patch Assessment Available.
+        "117887" if host.credentialed_plugin.is_none() => {
+            host.credentialed_plugin = Some((true, "plugin 117887 (OS security patch assessment available)"));
+        }
+        _ => {}
+    }
+}
+
+fn finish_host(host: Host, label: &str, set: &mut ScanSet) {
+    let identifier = host.ip.clone().unwrap_or_else(|| host.name.clone());
+    let asset = Asset {
+        identifier: identifier.clone(),
+        asset_type: AssetType::Os,
+        ip: host.ip.clone(),
+        fqdn: host.fqdn.clone(),
+        netbios: host.netbios.clone(),
+        mac: host.mac.clone(),
+        os: host.os.clone(),
+    };
+    let (credentialed, evidence) = match (host.credentialed_tag, host.credentialed_plugin) {
+        (Some(v), _) => (Some(v), Some("tag Credentialed_Scan".to_string())),
+        (None, Some((v, why))) => (Some(v), Some(why.to_string())),
+        (None, None) => (None, None),
+    };
+    let observed = host.end_ts.or(host.end).or(host.start_ts).or(host.start);
+    let count = host.items.len() as u64;
+    for item in host.items {
+        let mut cvss = item.cvss;
+        let [v2, v3, v4] = item.cvss_vectors;
+        if let Some(c) = cvss.v2.as_mut() {
+            c.vector = v2;
+        }
+        if let Some(c) = cvss.v3.as_mut() {
+            c.vector = v3;
+        }
+        if let Some(c) = cvss.v4.as_mut() {
+            c.vector = v4;
+        }
+        let (kind, weakness_key, name) = if item.compliance {
+            let check = item.compliance_check_id.clone().or_else(|| item.compliance_check_name.clone());
+            let key = match &check {
+                Some(c) => format!("nessus-compliance:{}:{c}", item.plugin_id),
+                None => format!("nessus-compliance:{}", item.plugin_id),
+            };
+            let name = item.compliance_check_name.clone().unwrap_or_else(|| item.plugin_name.clone());
+            (FindingKind::Configuration, key, name)
+        } else {
+            (FindingKind::Vulnerability, format!("nessus:{}", item.plugin_id), item.plugin_name.clone())
+        };
+        let description = if item.description.trim().is_empty() {
+            item.synopsis.trim().to_string()
+        } else {
+            item.description.trim().to_string()
+        };
+        set.findings.push(Finding {
+            source_format: SourceFormat::Nessus,
+            scanner: "Nessus".to_string(),
+            scanner_id: item.plugin_id,
+            weakness_key,
+            kind,
+            name,
+            description,
+            solution: item.solution,
+            asset: asset.clone(),
+            port: item.port,
+            protocol: item.protocol,
+            service: item.service,
+            scanner_severity: item.severity,
+            scanner_severity_label: Some(item.severity_label).filter(|s| !s.is_empty()),
+            cvss,
+            cves: item.cves,
+            cwes: item.cwes,
+            observed_at: observed,
+            vuln_published: item.vuln_published,
+            patch_published: item.patch_published,
+            exploit_available: item.exploit_available,
+            evidence: item.plugin_output.or(item.compliance_result),
+            see_also: item.see_also,
+        });
+    }
+    set.context.hosts.push(HostScan {
+        identifier,
+        asset_type: AssetType::Os,
+        ip: host.ip,
+        fqdn: host.fqdn,
+        netbios: host.netbios,
+        mac: host.mac,
+        os: host.os,
+        scan_start: host.start_ts.or(host.start),
+        scan_end: host.end_ts.or(host.end),
+        credentialed,
+        credentialed_evidence: evidence,
+        file: label.to_string(),
+        source_format: SourceFormat::Nessus,
+        finding_count: count,
+    });
+}

@@ -1,0 +1,180 @@
+//! Nessus v2 ingestion: the project's own fixtures (every field, malformed inputs with their
+//! error codes and locations), and the shared corpus checked against an independent reading.
+
+use std::collections::BTreeSet;
+
+use conmon_core::ingest::{read_bytes, read_path};
+use conmon_core::model::{FindingKind, ScannerSeverity};
+use conmon_tests::{fixture, shared_corpus};
+
+#[test]
+fn two_hosts_fixture_reads_every_field() {
+    let set = read_path(&fixture("nessus/two-hosts.nessus")).unwrap();
+    assert_eq!(set.context.hosts.len(), 2);
+    assert_eq!(set.findings.len(), 5);
+    let h0 = &set.context.hosts[0];
+    assert_eq!((h0.identifier.as_str(), h0.fqdn.as_deref()), ("10.0.0.5", Some("app01.example.gov")));
+    assert_eq!(h0.credentialed, Some(true));
+    assert_eq!(h0.scan_end.map(|t| t.to_rfc3339()), Some("2026-02-13T12:00:00+00:00".to_string()));
+    let h1 = &set.context.hosts[1];
+    assert_eq!((h1.identifier.as_str(), h1.credentialed), ("10.0.0.6", Some(false)));
+    assert_eq!(h1.credentialed_evidence.as_deref(), Some("plugin 19506 (Credentialed checks)"));
+    assert_eq!(h1.scan_start.map(|t| t.to_rfc3339()), Some("2026-02-13T09:00:00+00:00".to_string()));
+
+    let ssl = set.findings.iter().find(|f| f.scanner_id == "190854").unwrap();
+    assert_eq!(ssl.name, "OpenSSL 3.0.x < 3.0.13 Multiple Vulnerabilities");
+    assert_eq!(ssl.weakness_key, "nessus:190854");
+    assert_eq!(ssl.cves, ["CVE-2024-0727", "CVE-2023-6237"]);
+    assert_eq!(ssl.cwes, ["CWE-400"]);
+    assert_eq!(
+        ssl.cvss.v3.as_ref().map(|c| (c.base_score, c.vector.as_deref())),
+        Some((8.1, Some("CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H")))
+    );
+    assert_eq!(ssl.cvss.v2.as_ref().map(|c| c.base_score), Some(7.5));
+    assert_eq!((ssl.port, ssl.protocol.as_deref(), ssl.service.as_deref()), (Some(443), Some("tcp"), Some("www")));
+    assert_eq!(ssl.scanner_severity, Some(ScannerSeverity::High));
+    assert_eq!(ssl.see_also.len(), 2);
+    assert_eq!(ssl.evidence.as_deref(), Some("Installed version : 3.0.7 <tag-like text>"));
+    assert_eq!(ssl.vuln_published.map(|d| d.to_string()), Some("2024-01-25".to_string()));
+    assert_eq!(ssl.exploit_available, Some(false));
+
+    let cis = set.findings.iter().find(|f| f.scanner_id == "1001").unwrap();
+    assert_eq!(cis.kind, FindingKind::Configuration);
+    assert_eq!(cis.weakness_key, "nessus-compliance:1001:a1b2c3");
+    let ssh = set.findings.iter().find(|f| f.scanner_id == "201100").unwrap();
+    assert_eq!((ssh.scanner_severity, ssh.asset.identifier.as_str()), (Some(ScannerSeverity::Critical), "10.0.0.6"));
+    assert!(set.findings.iter().any(|f| f.evidence.as_deref().is_some_and(|e| e.contains("as 'nessus' via ssh"))));
+}
+
+#[test]
+fn the_weakness_key_ignores_volatile_text() {
+    let base = std::fs::read_to_string(fixture("nessus/two-hosts.nessus")).unwrap();
+    let changed = base.replace("Installed version : 3.0.7", "Installed version : 3.0.8 (rescanned)");
+    let a = read_bytes(base.as_bytes(), "a").unwrap();
+    let b = read_bytes(changed.as_bytes(), "b").unwrap();
+    let keys = |s: &conmon_core::ingest::ScanSet| s.findings.iter().map(|f| f.weakness_key.clone()).collect::<Vec<_>>();
+    assert_eq!(keys(&a), keys(&b));
+}
+
+fn err_of(text: &str) -> conmon_core::Error {
+    read_bytes(text.as_bytes(), "bad.nessus").unwrap_err()
+}
+
+#[test]
+fn malformed_inputs_give_located_errors() {
+    let good = std::fs::read_to_string(fixture("nessus/two-hosts.nessus")).unwrap();
+    // Truncated in the middle of a host.
+    let cut = &good[..good.find("<ReportItem port=\"22\"").unwrap()];
+    let e = err_of(cut);
+    assert_eq!(e.code(), "parse_error");
+    assert!(e.message().contains("truncated"), "{e}");
+    assert_eq!(e.location().file.as_deref(), Some("bad.nessus"));
+    assert!(e.location().line.is_some());
+    // A stray `<` in the middle of the file.
+    let stray = good.replacen("<solution>", "<solution>< ", 1);
+    let e = err_of(&stray);
+    assert_eq!(e.code(), "parse_error");
+    assert_eq!((e.location().line, e.location().column), (Some(27), Some(11)), "{e}");
+    // An entity declared in a DOCTYPE is never expanded.
+    let laughs = good
+        .replacen(
+            "<NessusClientData_v2>",
+            "<!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;&lol;\">]>\n<NessusClientData_v2>",
+            1,
+        )
+        .replacen("The version of OpenSSL", "&lol2; The version of OpenSSL", 1);
+    let e = err_of(&laughs);
+    assert_eq!(e.code(), "parse_error");
+    assert!(e.message().contains("undefined entity `&lol2;`"), "{e}");
+    assert_eq!(e.location().line, Some(27));
+    // Invalid UTF-8 (a Latin-1 byte).
+    let mut bytes = good.clone().into_bytes();
+    let at = good.find("older than").unwrap();
+    bytes[at] = 0xE9;
+    let e = read_bytes(&bytes, "latin1.nessus").unwrap_err();
+    assert_eq!(e.code(), "parse_error");
+    assert_eq!(e.location().line, Some(26), "{e}");
+    // A bad CVSS score names its field.
+    let e = err_of(&good.replacen("<cvss3_base_score>8.1", "<cvss3_base_score>eight", 1));
+    assert_eq!((e.code(), e.location().field.as_deref()), ("invalid_value", Some("cvss3_base_score")));
+    // A bad port.
+    let e = err_of(&good.replacen("port=\"443\"", "port=\"https\"", 1));
+    assert_eq!((e.code(), e.location().field.as_deref()), ("invalid_value", Some("port")));
+    // Not Nessus at all, and empty.
+    assert_eq!(err_of("<html></html>").code(), "unsupported_format");
+    assert_eq!(err_of("   ").code(), "parse_error");
+    assert_eq!(err_of("<NessusClientData_v2>").code(), "parse_error");
+}
+
+#[test]
+fn a_500_kb_plugin_output_is_kept_whole() {
+    let good = std::fs::read_to_string(fixture("nessus/two-hosts.nessus")).unwrap();
+    let big = "x".repeat(500 * 1024);
+    let text = good.replacen("Installed version : 3.0.7", &big, 1);
+    let set = read_bytes(text.as_bytes(), "big.nessus").unwrap();
+    let f = set.findings.iter().find(|f| f.scanner_id == "190854").unwrap();
+    assert_eq!(f.evidence.as_ref().map(String::len), Some(500 * 1024 + " <tag-like text>".len()));
+}
+
+/// A deliberately different reading of a .nessus file: plain string scanning.
+struct Independent {
+    hosts: usize,
+    items: usize,
+    by_severity: [usize; 5],
+    cves: BTreeSet<String>,
+}
+
+fn independent(text: &str) -> Independent {
+    let body = match (text.find("<Policy>"), text.find("</Policy>")) {
+        (Some(a), Some(b)) => format!("{}{}", &text[..a], &text[b..]),
+        _ => text.to_string(),
+    };
+    let mut by_severity = [0; 5];
+    let mut items = 0;
+    for chunk in body.split("<ReportItem ").skip(1) {
+        items += 1;
+        let head = &chunk[..chunk.find('>').unwrap_or(chunk.len())];
+        if let Some(i) = head.find("severity=\"") {
+            let d = head.as_bytes()[i + 10];
+            by_severity[(d - b'0') as usize] += 1;
+        }
+    }
+    let cves =
+        body.split("<cve>").skip(1).filter_map(|c| c.split("</cve>").next()).map(|c| c.trim().to_string()).collect();
+    Independent { hosts: body.matches("<ReportHost ").count(), items, by_severity, cves }
+}
+
+#[test]
+fn shared_corpus_nessus_matches_an_independent_reading() {
+    let Some(corpus) = shared_corpus() else {
+        eprintln!("skipped: ../shared/corpus is absent (the shared corpus is not in this checkout)");
+        return;
+    };
+    let mut checked = 0;
+    let mut entries: Vec<_> = std::fs::read_dir(corpus.join("nessus")).unwrap().map(|e| e.unwrap().path()).collect();
+    entries.sort();
+    for path in entries {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let expect = independent(&text);
+        let set = read_path(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let name = path.display();
+        assert_eq!(set.context.hosts.len(), expect.hosts, "{name}: hosts");
+        assert_eq!(set.findings.len(), expect.items, "{name}: items");
+        let mut sev = [0usize; 5];
+        for f in &set.findings {
+            let i = match f.scanner_severity {
+                Some(ScannerSeverity::Info) | None => 0,
+                Some(ScannerSeverity::Low) => 1,
+                Some(ScannerSeverity::Medium) => 2,
+                Some(ScannerSeverity::High) => 3,
+                Some(ScannerSeverity::Critical) => 4,
+            };
+            sev[i] += 1;
+        }
+        assert_eq!(sev, expect.by_severity, "{name}: items per severity");
+        let cves: BTreeSet<String> = set.findings.iter().flat_map(|f| f.cves.iter().cloned()).collect();
+        assert_eq!(cves, expect.cves, "{name}: distinct CVEs");
+        checked += 1;
+    }
+    assert!(checked >= 17, "only {checked} corpus files");
+}

@@ -178,3 +178,15 @@ fn shared_corpus_nessus_matches_an_independent_reading() {
     }
     assert!(checked >= 17, "only {checked} corpus files");
 }
+
+#[test]
+fn formats_are_sniffed_by_content() {
+    use conmon_core::ingest::detect_format;
+    use conmon_core::model::SourceFormat;
+    let asff = br#"{"Findings":[{"SchemaVersion":"2018-10-08","ProductArn":"arn:aws:securityhub"}]}"#;
+    assert_eq!(detect_format(asff), Some(SourceFormat::Asff));
+    let trivy = br#"{"SchemaVersion":2,"ArtifactName":"app:1.0","Results":[]}"#;
+    assert_eq!(detect_format(trivy), Some(SourceFormat::Trivy));
+    assert_eq!(detect_format(b"<?xml version=\"1.0\"?><NessusClientData_v2>"), Some(SourceFormat::Nessus));
+    assert_eq!(detect_format(b"hello"), None);
+}

@@ -64,14 +64,6 @@ impl Location {
         self.field = Some(field.into());
         self
     }
-    /// Sets the file when none is set yet (inner parsers do not know the file name).
-    #[must_use]
-    pub fn or_file(mut self, file: &str) -> Self {
-        if self.file.is_none() {
-            self.file = Some(file.to_string());
-        }
-        self
-    }
     /// True when nothing is known.
     pub fn is_empty(&self) -> bool {
         *self == Location::default()

@@ -115,14 +115,15 @@ pub fn detect_format(head: &[u8]) -> Option<SourceFormat> {
         {
             return Some(SourceFormat::Sarif);
         }
-        if text.contains("\"SchemaVersion\"") || text.contains("\"ArtifactName\"") {
+        // ASFF findings carry a "SchemaVersion" too: test for them before Trivy.
+        if text.contains("\"ProductArn\"") || text.contains("\"GeneratorId\"") {
+            return Some(SourceFormat::Asff);
+        }
+        if text.contains("\"ArtifactName\"") || text.contains("\"SchemaVersion\"") && text.contains("\"Results\"") {
             return Some(SourceFormat::Trivy);
         }
         if text.contains("\"matches\"") && (text.contains("\"descriptor\"") || text.contains("\"vulnerability\"")) {
             return Some(SourceFormat::Grype);
-        }
-        if text.contains("\"SchemaVersion\"") || text.contains("\"ProductArn\"") || text.contains("\"GeneratorId\"") {
-            return Some(SourceFormat::Asff);
         }
         if text.contains("\"findingArn\"") || text.contains("\"packageVulnerabilityDetails\"") {
             return Some(SourceFormat::Inspector2);

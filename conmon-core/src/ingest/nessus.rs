@@ -136,7 +136,6 @@ struct State {
     truncated: bool,
     depth: u32,
     seen_root: bool,
-    scanner_version: Option<String>,
 }
 
 fn err_at(label: &str, offset: u64, field: Option<&str>, e: Error) -> Error {
@@ -163,7 +162,6 @@ pub fn read<R: BufRead>(reader: R, label: &str) -> Result<ScanSet> {
         truncated: false,
         depth: 0,
         seen_root: false,
-        scanner_version: None,
     };
     loop {
         let pos = xml.buffer_position();
@@ -266,7 +264,7 @@ pub fn read<R: BufRead>(reader: R, label: &str) -> Result<ScanSet> {
     set.context.files.push(ScanFile {
         file: label.to_string(),
         source_format: SourceFormat::Nessus,
-        scanner: Some(st.scanner_version.map_or_else(|| "Nessus".to_string(), |v| format!("Nessus {v}"))),
+        scanner: Some("Nessus".to_string()),
         hosts: set.context.hosts.len() as u64,
         findings: set.findings.len() as u64,
         bytes: end_pos,

@@ -2,5 +2,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod fixtures;
+mod ingest_formats;
 mod ingest_nessus;
 mod worked_examples;

@@ -4,11 +4,20 @@
 //! Each format is its own module and streams its input with bounded memory per record. Formats
 //! are recognised by content ([`detect_format`]), not by file name.
 //!
-//! Supported today: Nessus v2 (`.nessus`). The other formats of the ingest issue (Tenable CSV,
-//! Inspector2, ASFF, Trivy, Grype, XCCDF, SARIF) are recognised and reported as
-//! `unsupported_format` until their modules land.
+//! Formats: Nessus v2 (`.nessus`), Tenable CSV exports, AWS Inspector2, AWS Security Hub ASFF,
+//! Trivy, Grype, XCCDF results and SARIF. Each produces the same [`Finding`] type with its source
+//! format, scanner id and a stable weakness key that never depends on volatile text.
 
+pub mod asff;
+mod common;
+pub mod grype;
+pub mod inspector2;
 pub mod nessus;
+pub mod sarif;
+pub mod tenable_csv;
+pub mod trivy;
+pub mod xccdf;
+mod xml;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -65,6 +74,11 @@ pub struct ScanFile {
     pub hosts: u64,
     /// Findings in the file.
     pub findings: u64,
+    /// Records read that are not open weaknesses and so yield no finding: passed checks (XCCDF
+    /// `pass`, ASFF `PASSED`, Trivy misconfiguration `PASS`), results that do not apply
+    /// (`notapplicable`, `notselected`), and records the scanner marks closed or archived.
+    #[serde(default)]
+    pub skipped: u64,
     /// Bytes read.
     pub bytes: u64,
 }
@@ -119,7 +133,11 @@ pub fn detect_format(head: &[u8]) -> Option<SourceFormat> {
         if text.contains("\"ProductArn\"") || text.contains("\"GeneratorId\"") {
             return Some(SourceFormat::Asff);
         }
-        if text.contains("\"ArtifactName\"") || text.contains("\"SchemaVersion\"") && text.contains("\"Results\"") {
+        if text.contains("\"ArtifactName\"")
+            || text.contains("\"SchemaVersion\"") && text.contains("\"Results\"")
+            || text.contains("\"ClusterName\"")
+            || t.starts_with('[') && text.contains("\"Target\"") && text.contains("\"VulnerabilityID\"")
+        {
             return Some(SourceFormat::Trivy);
         }
         if text.contains("\"matches\"") && (text.contains("\"descriptor\"") || text.contains("\"vulnerability\"")) {
@@ -128,10 +146,22 @@ pub fn detect_format(head: &[u8]) -> Option<SourceFormat> {
         if text.contains("\"findingArn\"") || text.contains("\"packageVulnerabilityDetails\"") {
             return Some(SourceFormat::Inspector2);
         }
+        // An empty `list-findings` answer is all there is to go on.
+        let compact: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+        if compact == "{\"findings\":[]}" {
+            return Some(SourceFormat::Inspector2);
+        }
         return None;
     }
     let first_line = t.lines().next().unwrap_or("");
-    if first_line.contains("Plugin ID") || first_line.contains("Plugin") && first_line.contains("CVE") {
+    // Tenable exports start with the plugin column (`Plugin ID` from Nessus, `Plugin` from
+    // Tenable.sc), possibly quoted.
+    let first_cell = first_line.split([',', ';']).next().unwrap_or("").trim().trim_matches('"');
+    if first_cell == "Plugin ID"
+        || first_cell == "Plugin"
+        || first_line.contains("Plugin ID")
+        || first_line.contains("Plugin") && (first_line.contains("CVE") || first_line.contains("Plugin Name"))
+    {
         return Some(SourceFormat::TenableCsv);
     }
     None
@@ -168,10 +198,14 @@ fn read_detected<R: BufRead>(head: &[u8], reader: R, label: &str) -> Result<Scan
     }
     match detect_format(head) {
         Some(SourceFormat::Nessus) => nessus::read(reader, label),
-        Some(other) => Err(Error::unsupported(format!(
-            "{other:?} input is recognised but its reader is not implemented yet"
-        ))
-        .at(Location::file(label))),
+        Some(SourceFormat::TenableCsv) => tenable_csv::read(reader, label),
+        Some(SourceFormat::Inspector2) => inspector2::read(reader, label),
+        Some(SourceFormat::Asff) => asff::read(reader, label),
+        Some(SourceFormat::Trivy) => trivy::read(reader, label),
+        Some(SourceFormat::Grype) => grype::read(reader, label),
+        Some(SourceFormat::Xccdf) => xccdf::read(reader, label),
+        Some(SourceFormat::Sarif) => sarif::read(reader, label),
+        Some(SourceFormat::Manual) => Err(Error::unsupported("manual entries are not a scan format").at(Location::file(label))),
         None => Err(Error::unsupported(
             "not a recognised scanner format (expected Nessus v2 XML, Tenable CSV, Inspector2, ASFF, Trivy, Grype, XCCDF or SARIF)",
         )

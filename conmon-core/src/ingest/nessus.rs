@@ -19,8 +19,9 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
+use super::xml::{TextBuf, attr, check_name, err_at, read_error, resolve_ref};
 use super::{HostScan, ScanFile, ScanSet};
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Result};
 use crate::model::{Asset, AssetType, Cvss, CvssScores, Finding, FindingKind, ScannerSeverity, SourceFormat};
 
 /// Longest text kept for one field; longer evidence is cut with a marker (the weakness identity
@@ -132,17 +133,9 @@ struct State {
     item: Option<Item>,
     field: Option<Field>,
     tag: Option<String>,
-    text: String,
-    truncated: bool,
+    text: TextBuf,
     depth: u32,
     seen_root: bool,
-}
-
-fn err_at(label: &str, offset: u64, field: Option<&str>, e: Error) -> Error {
-    let mut loc = Location::file(label);
-    loc.offset = Some(offset);
-    loc.field = field.map(str::to_string);
-    e.at(loc)
 }
 
 /// Reads a Nessus v2 document.
@@ -158,22 +151,13 @@ pub fn read<R: BufRead>(reader: R, label: &str) -> Result<ScanSet> {
         item: None,
         field: None,
         tag: None,
-        text: String::new(),
-        truncated: false,
+        text: TextBuf::default(),
         depth: 0,
         seen_root: false,
     };
     loop {
         let pos = xml.buffer_position();
-        let event = xml.read_event_into(&mut buf).map_err(|e| {
-            // quick-xml does not record a position for decoding errors: the event started at
-            // `pos`, and the UTF-8 error says how far into it the bytes were valid.
-            let at = match &e {
-                quick_xml::Error::Encoding(quick_xml::encoding::EncodingError::Utf8(u)) => pos + u.valid_up_to() as u64,
-                _ => xml.error_position(),
-            };
-            err_at(label, at, None, Error::parse(format!("malformed XML: {e}")))
-        })?;
+        let event = xml.read_event_into(&mut buf).map_err(|e| read_error(&e, pos, xml.error_position(), label))?;
         match event {
             Event::Start(e) => {
                 st.depth += 1;
@@ -209,38 +193,19 @@ pub fn read<R: BufRead>(reader: R, label: &str) -> Result<ScanSet> {
             }
             Event::Text(t) => {
                 if st.field.is_some() || st.tag.is_some() {
-                    push_text(&mut st, &t.xml10_content());
+                    st.text.push(&t.xml10_content());
                 }
             }
             Event::CData(c) => {
                 if st.field.is_some() || st.tag.is_some() {
                     let s = c.into_inner();
-                    push_text(&mut st, &s);
+                    st.text.push(&s);
                 }
             }
             Event::GeneralRef(r) => {
-                let resolved: Option<String> = match r.resolve_char_ref() {
-                    Ok(Some(ch)) => Some(ch.to_string()),
-                    Ok(None) => quick_xml::escape::resolve_predefined_entity(&r).map(str::to_string),
-                    Err(e) => {
-                        return Err(err_at(
-                            label,
-                            pos,
-                            None,
-                            Error::parse(format!("bad character reference `&{};`: {e}", &*r)),
-                        ));
-                    }
-                };
-                let Some(s) = resolved else {
-                    return Err(err_at(
-                        label,
-                        pos,
-                        None,
-                        Error::parse(format!("undefined entity `&{};` (conmon never expands entities)", &*r)),
-                    ));
-                };
+                let resolved = resolve_ref(&r, label, pos)?;
                 if st.field.is_some() || st.tag.is_some() {
-                    push_text(&mut st, &s);
+                    st.text.push(&resolved);
                 }
             }
             Event::Eof => break,
@@ -267,44 +232,10 @@ pub fn read<R: BufRead>(reader: R, label: &str) -> Result<ScanSet> {
         scanner: Some("Nessus".to_string()),
         hosts: set.context.hosts.len() as u64,
         findings: set.findings.len() as u64,
+        skipped: 0,
         bytes: end_pos,
     });
     Ok(set)
-}
-
-/// A `<` not followed by a name (a stray `<` in text) is reported where it stands.
-fn check_name(name: &str, label: &str, pos: u64) -> Result<()> {
-    match name.chars().next() {
-        Some(c) if c.is_alphabetic() || c == '_' || c == ':' => Ok(()),
-        _ => {
-            Err(err_at(label, pos, None, Error::parse("stray `<`: not the start of an element (escape it as `&lt;`)")))
-        }
-    }
-}
-
-fn push_text(st: &mut State, s: &str) {
-    let room = MAX_FIELD_BYTES.saturating_sub(st.text.len());
-    if s.len() <= room {
-        st.text.push_str(s);
-    } else {
-        let mut cut = room;
-        while cut > 0 && !s.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        st.text.push_str(&s[..cut]);
-        st.truncated = true;
-    }
-}
-
-fn attr(e: &BytesStart<'_>, key: &str, label: &str, pos: u64) -> Result<Option<String>> {
-    match e.try_get_attribute(key) {
-        Ok(Some(a)) => a
-            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-            .map(|v| Some(v.into_owned()))
-            .map_err(|err| err_at(label, pos, Some(key), Error::parse(format!("bad attribute value: {err}")))),
-        Ok(None) => Ok(None),
-        Err(err) => Err(err_at(label, pos, Some(key), Error::parse(format!("bad attribute: {err}")))),
-    }
 }
 
 fn start(st: &mut State, e: &BytesStart<'_>, pos: u64) -> Result<()> {
@@ -318,7 +249,6 @@ fn start(st: &mut State, e: &BytesStart<'_>, pos: u64) -> Result<()> {
         "tag" if st.host.is_some() && st.item.is_none() => {
             st.tag = Some(attr(e, "name", &label, pos)?.unwrap_or_default());
             st.text.clear();
-            st.truncated = false;
         }
         "ReportItem" => {
             if st.host.is_none() {
@@ -366,7 +296,6 @@ fn start(st: &mut State, e: &BytesStart<'_>, pos: u64) -> Result<()> {
             st.field = field_for(other);
             if st.field.is_some() {
                 st.text.clear();
-                st.truncated = false;
             }
             if other.starts_with("cm:compliance-")
                 && let Some(item) = st.item.as_mut()
@@ -403,20 +332,11 @@ fn parse_epoch(s: &str) -> Option<DateTime<Utc>> {
     s.trim().parse::<i64>().ok().and_then(|n| DateTime::<Utc>::from_timestamp(n, 0))
 }
 
-fn take_text(st: &mut State) -> String {
-    let mut t = std::mem::take(&mut st.text);
-    if st.truncated {
-        t.push_str("\n[conmon: truncated at 8 MiB]");
-        st.truncated = false;
-    }
-    t
-}
-
 fn end(st: &mut State, name: &str, pos: u64, set: &mut ScanSet) -> Result<()> {
     let label = st.label.clone();
     if st.tag.is_some() && name == "tag" {
         let tag = st.tag.take().unwrap_or_default();
-        let value = take_text(st).trim().to_string();
+        let value = st.text.take().trim().to_string();
         if let Some(host) = st.host.as_mut() {
             let v = || (!value.is_empty()).then(|| value.clone());
             match tag.as_str() {
@@ -439,7 +359,7 @@ fn end(st: &mut State, name: &str, pos: u64, set: &mut ScanSet) -> Result<()> {
         && field_for(name) == Some(field)
     {
         st.field = None;
-        let text = take_text(st);
+        let text = st.text.take();
         let Some(item) = st.item.as_mut() else { return Ok(()) };
         let t = text.trim();
         match field {
@@ -599,6 +519,10 @@ fn finish_host(host: Host, label: &str, set: &mut ScanSet) {
             exploit_available: item.exploit_available,
             evidence: item.plugin_output.or(item.compliance_result),
             see_also: item.see_also,
+            first_seen: None,
+            component: None,
+            location: None,
+            scanner_status: None,
         });
     }
     set.context.hosts.push(HostScan {

@@ -152,4 +152,113 @@ pub struct Finding {
     /// Reference URLs.
     #[serde(default)]
     pub see_also: Vec<String>,
+    /// When the scanner first saw this weakness on this asset, when it tracks that (Tenable.sc
+    /// `First Discovered`, Inspector2 `firstObservedAt`, ASFF `FirstObservedAt`). UTC.
+    #[serde(default)]
+    pub first_seen: Option<DateTime<Utc>>,
+    /// The vulnerable software component (container and package scanners).
+    #[serde(default)]
+    pub component: Option<Component>,
+    /// Where in the asset: file and line for code findings, file path or layer for packages.
+    #[serde(default)]
+    pub location: Option<String>,
+    /// The scanner's own state for the finding when it records one (Trivy `Status`, Inspector2
+    /// `status`, SARIF `suppressed`). Informational: a scanner's suppression is not a FedRAMP
+    /// deviation, so such findings are kept.
+    #[serde(default)]
+    pub scanner_status: Option<String>,
+}
+
+/// A vulnerable software package, as container and package scanners report it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Component {
+    /// Package name.
+    pub name: String,
+    /// Installed version.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// Version that fixes the weakness, when one exists.
+    #[serde(default)]
+    pub fixed_version: Option<String>,
+    /// Package type or manager (`deb`, `rpm`, `npm`, `pip`...).
+    #[serde(default)]
+    pub package_type: Option<String>,
+}
+
+impl Finding {
+    /// A finding with its identity fields set and everything else empty.
+    pub fn new(
+        source_format: SourceFormat,
+        scanner: impl Into<String>,
+        scanner_id: impl Into<String>,
+        weakness_key: impl Into<String>,
+        kind: FindingKind,
+        name: impl Into<String>,
+        asset: Asset,
+    ) -> Finding {
+        Finding {
+            source_format,
+            scanner: scanner.into(),
+            scanner_id: scanner_id.into(),
+            weakness_key: weakness_key.into(),
+            kind,
+            name: name.into(),
+            description: String::new(),
+            solution: None,
+            asset,
+            port: None,
+            protocol: None,
+            service: None,
+            scanner_severity: None,
+            scanner_severity_label: None,
+            cvss: CvssScores::default(),
+            cves: Vec::new(),
+            cwes: Vec::new(),
+            observed_at: None,
+            vuln_published: None,
+            patch_published: None,
+            exploit_available: None,
+            evidence: None,
+            see_also: Vec::new(),
+            first_seen: None,
+            component: None,
+            location: None,
+            scanner_status: None,
+        }
+    }
+
+    /// Adds a CVE (trimmed, upper-cased) unless already listed.
+    pub fn add_cve(&mut self, cve: &str) {
+        let c = cve.trim();
+        if c.is_empty() {
+            return;
+        }
+        let c = c.to_ascii_uppercase();
+        if !self.cves.contains(&c) {
+            self.cves.push(c);
+        }
+    }
+
+    /// Adds a CWE as `CWE-n` unless already listed; accepts `79`, `CWE-79`, `cwe-79`.
+    pub fn add_cwe(&mut self, cwe: &str) {
+        let t = cwe.trim();
+        if t.is_empty() {
+            return;
+        }
+        let n = t.get(..4).filter(|p| p.eq_ignore_ascii_case("CWE-")).map_or(t, |_| &t[4..]);
+        let c = format!("CWE-{n}");
+        if !self.cwes.contains(&c) {
+            self.cwes.push(c);
+        }
+    }
+
+    /// Sets the scanner severity from its label, keeping the label as written.
+    pub fn set_severity_label(&mut self, label: &str) {
+        let l = label.trim();
+        if l.is_empty() {
+            return;
+        }
+        self.scanner_severity = ScannerSeverity::parse_label(l);
+        self.scanner_severity_label = Some(l.to_string());
+    }
 }

@@ -9,7 +9,7 @@ mod rating;
 mod vdr;
 
 pub use cvss::{Cvss, CvssScores, CvssVersion};
-pub use finding::{Asset, AssetType, Finding, FindingKind, SourceFormat};
+pub use finding::{Asset, AssetType, Component, Finding, FindingKind, SourceFormat};
 pub use poam::{
     AssetRef, Closure, ClosureReason, DeviationFlag, Milestone, MilestoneChange, MilestoneChangeKind, Poam, PoamHeader,
     PoamItem,

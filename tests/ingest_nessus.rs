@@ -116,6 +116,38 @@ fn a_500_kb_plugin_output_is_kept_whole() {
     assert_eq!(f.evidence.as_ref().map(String::len), Some(500 * 1024 + " <tag-like text>".len()));
 }
 
+#[test]
+fn a_20_mb_plugin_output_is_capped_with_a_marker_and_references_resolved() {
+    use conmon_core::ingest::nessus::MAX_FIELD_BYTES;
+    let good = std::fs::read_to_string(fixture("nessus/two-hosts.nessus")).unwrap();
+    // 20 MiB of text with a reference straddling the cap and multi-byte characters throughout.
+    let mut big = String::with_capacity(21 << 20);
+    while big.len() < 20 << 20 {
+        big.push_str("caf\u{e9} &amp; more text \r\n");
+    }
+    let text = good.replacen("<![CDATA[Installed version : 3.0.7 <tag-like text>]]>", &big, 1);
+    let set = read_bytes(text.as_bytes(), "huge.nessus").unwrap();
+    let f = set.findings.iter().find(|f| f.scanner_id == "190854").unwrap();
+    let ev = f.evidence.as_deref().unwrap();
+    // The cap counts the bytes as written (`&amp;` is five), so the text kept is a little shorter.
+    assert!(ev.len() <= MAX_FIELD_BYTES + 64, "{}", ev.len());
+    assert!(ev.len() > 6 << 20, "{}", ev.len());
+    assert!(ev.ends_with("[conmon: truncated at 8 MiB]"));
+    assert!(ev.starts_with("caf\u{e9} & more text \ncaf"), "references resolved, CRLF normalised");
+    assert!(!ev.contains("&amp"));
+    // The rest of the document is read normally after the cut.
+    assert_eq!(set.findings.len(), 5);
+    // The same inside CDATA: kept as written (no reference resolution), capped alike.
+    let cdata = good.replacen("Installed version : 3.0.7 <tag-like text>", &big, 1);
+    let set = read_bytes(cdata.as_bytes(), "huge-cdata.nessus").unwrap();
+    let ev = set.findings.iter().find(|f| f.scanner_id == "190854").and_then(|f| f.evidence.clone()).unwrap();
+    // CRLF pairs become LF, so a little under the cap again.
+    assert!(ev.len() <= MAX_FIELD_BYTES + 64 && ev.len() > 7 << 20, "{}", ev.len());
+    assert!(ev.starts_with("caf\u{e9} &amp; more text \ncaf"), "CDATA is literal");
+    assert!(ev.ends_with("[conmon: truncated at 8 MiB]"));
+    assert_eq!(set.findings.len(), 5);
+}
+
 /// A deliberately different reading of a .nessus file: plain string scanning.
 struct Independent {
     hosts: usize,

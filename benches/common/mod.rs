@@ -61,3 +61,162 @@ pub fn poam_items(n: usize, seed: u64) -> Vec<PoamItem> {
         })
         .collect()
 }
+
+const WORDS: &[&str] = &[
+    "remote",
+    "host",
+    "affected",
+    "version",
+    "service",
+    "update",
+    "security",
+    "vulnerability",
+    "server",
+    "allows",
+    "attacker",
+    "execute",
+    "arbitrary",
+    "code",
+    "via",
+    "crafted",
+    "request",
+    "package",
+    "installed",
+    "according",
+    "self-reported",
+    "number",
+    "therefore",
+    "multiple",
+    "issues",
+    "denial",
+    "of",
+    "memory",
+];
+
+fn sentence(rng: &mut Rng, words: usize, out: &mut String) {
+    for i in 0..words {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(WORDS[rng.below(WORDS.len() as u64) as usize]);
+    }
+    out.push('.');
+}
+
+fn text(rng: &mut Rng, bytes: usize) -> String {
+    let mut s = String::with_capacity(bytes + 64);
+    while s.len() < bytes {
+        let n = 6 + rng.below(14) as usize;
+        sentence(rng, n, &mut s);
+        s.push(if rng.below(5) == 0 { '\n' } else { ' ' });
+    }
+    s
+}
+
+/// Writes a Nessus v2 document of about `target_bytes`, shaped like a real credentialed scan: a
+/// ~256 KB `Policy` block, then hosts of 16 properties and ~120 items each (about 80% informational
+/// with long plugin output, the rest vulnerabilities with CVEs, CVSS v2/v3, description, solution,
+/// see_also and output). Returns the number of hosts and items written.
+pub fn write_nessus<W: std::io::Write>(out: &mut W, target_bytes: u64, seed: u64) -> std::io::Result<(u64, u64)> {
+    let mut rng = Rng::new(seed);
+    let mut written = 0u64;
+    let put = |out: &mut W, s: &str, written: &mut u64| -> std::io::Result<()> {
+        *written += s.len() as u64;
+        out.write_all(s.as_bytes())
+    };
+    put(
+        out,
+        "<?xml version=\"1.0\" ?>\n<NessusClientData_v2>\n<Policy><policyName>Generated</policyName>\n<Preferences><ServerPreferences>\n",
+        &mut written,
+    )?;
+    for i in 0..2500 {
+        let v = text(&mut rng, 40);
+        put(out, &format!("<preference><name>pref_{i}</name><value>{v}</value></preference>\n"), &mut written)?;
+    }
+    put(
+        out,
+        "</ServerPreferences></Preferences></Policy>\n<Report name=\"generated\" xmlns:cm=\"http://www.nessus.org/cm\">\n",
+        &mut written,
+    )?;
+    let (mut hosts, mut items) = (0u64, 0u64);
+    while written < target_bytes {
+        hosts += 1;
+        let ip = format!("10.{}.{}.{}", (hosts >> 16) & 255, (hosts >> 8) & 255, hosts & 255);
+        let mut h = String::with_capacity(64 * 1024);
+        h.push_str(&format!("<ReportHost name=\"{ip}\"><HostProperties>\n"));
+        h.push_str("<tag name=\"HOST_END\">Thu Mar 12 10:14:03 2026</tag>\n<tag name=\"HOST_END_TIMESTAMP\">1773310443</tag>\n");
+        h.push_str(&format!(
+            "<tag name=\"host-ip\">{ip}</tag>\n<tag name=\"host-fqdn\">host{hosts}.example.invalid</tag>\n"
+        ));
+        h.push_str(&format!(
+            "<tag name=\"netbios-name\">HOST{hosts}</tag>\n<tag name=\"mac-address\">00:50:56:00:{:02x}:{:02x}</tag>\n",
+            (hosts >> 8) & 255,
+            hosts & 255
+        ));
+        h.push_str("<tag name=\"operating-system\">Linux Kernel 5.14 on Red Hat Enterprise Linux 9</tag>\n<tag name=\"Credentialed_Scan\">true</tag>\n");
+        for t in [
+            "cpe-0",
+            "cpe-1",
+            "system-type",
+            "os",
+            "traceroute-hop-0",
+            "patch-summary-total-cves",
+            "LastAuthenticatedResults",
+        ] {
+            h.push_str(&format!("<tag name=\"{t}\">{}</tag>\n", text(&mut rng, 30).trim()));
+        }
+        h.push_str("<tag name=\"HOST_START\">Thu Mar 12 09:58:40 2026</tag>\n<tag name=\"HOST_START_TIMESTAMP\">1773309520</tag>\n</HostProperties>\n");
+        for _ in 0..120 {
+            items += 1;
+            let plugin = 10_000 + rng.below(190_000);
+            let vuln = rng.below(5) == 0;
+            let sev = if vuln { 1 + rng.below(4) } else { 0 };
+            let port = [0, 22, 80, 443, 3306, 8443][rng.below(6) as usize];
+            h.push_str(&format!(
+                "<ReportItem port=\"{port}\" svc_name=\"general\" protocol=\"tcp\" severity=\"{sev}\" pluginID=\"{plugin}\" pluginName=\"{}\" pluginFamily=\"General\">\n",
+                text(&mut rng, 40).trim().replace('\n', " ")
+            ));
+            let len = 300 + rng.below(900) as usize;
+            h.push_str(&format!("<description>{}</description>\n", text(&mut rng, len)));
+            h.push_str(
+                "<fname>generated.nasl</fname>\n<plugin_modification_date>2026/02/01</plugin_modification_date>\n",
+            );
+            h.push_str(&format!(
+                "<plugin_name>{}</plugin_name>\n<plugin_type>local</plugin_type>\n",
+                text(&mut rng, 40).trim()
+            ));
+            h.push_str(&format!(
+                "<risk_factor>{}</risk_factor>\n",
+                ["None", "Low", "Medium", "High", "Critical"][sev as usize]
+            ));
+            h.push_str(&format!(
+                "<solution>{}</solution>\n<synopsis>{}</synopsis>\n",
+                text(&mut rng, 120),
+                text(&mut rng, 80)
+            ));
+            if vuln {
+                let v3 = 1.0 + rng.below(90) as f64 / 10.0;
+                h.push_str(&format!("<cvss3_base_score>{v3:.1}</cvss3_base_score>\n<cvss3_vector>CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H</cvss3_vector>\n"));
+                h.push_str("<cvss_base_score>7.5</cvss_base_score>\n<cvss_vector>CVSS2#AV:N/AC:L/Au:N/C:P/I:P/A:P</cvss_vector>\n");
+                for _ in 0..(1 + rng.below(6)) {
+                    h.push_str(&format!("<cve>CVE-20{:02}-{}</cve>\n", 15 + rng.below(11), 1000 + rng.below(50_000)));
+                }
+                h.push_str("<see_also>https://example.invalid/advisory\nhttps://example.invalid/patch</see_also>\n");
+                h.push_str("<vuln_publication_date>2025/06/01</vuln_publication_date>\n<patch_publication_date>2025/06/15</patch_publication_date>\n<exploit_available>true</exploit_available>\n");
+            }
+            let len = 200 + rng.below(1500) as usize;
+            h.push_str(&format!("<plugin_output>{}</plugin_output>\n</ReportItem>\n", text(&mut rng, len)));
+        }
+        h.push_str("</ReportHost>\n");
+        put(out, &h, &mut written)?;
+    }
+    put(out, "</Report>\n</NessusClientData_v2>\n", &mut written)?;
+    Ok((hosts, items))
+}
+
+/// [`write_nessus`] into memory.
+pub fn nessus_document(target_bytes: u64, seed: u64) -> (Vec<u8>, u64, u64) {
+    let mut v = Vec::with_capacity(target_bytes as usize + 128 * 1024);
+    let (h, i) = write_nessus(&mut v, target_bytes, seed).unwrap_or_default();
+    (v, h, i)
+}

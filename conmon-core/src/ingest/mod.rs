@@ -178,6 +178,28 @@ pub fn read_path(path: &Path) -> Result<ScanSet> {
     result.map_err(|e| with_line_from_offset(e, || std::fs::File::open(path).ok()))
 }
 
+/// Reads one file and hands each finding to `sink` instead of keeping it; returns the scan
+/// context. For Nessus files, findings leave as each host completes, so memory stays bounded by
+/// the largest host whatever the file size; other formats are read whole first (their readers
+/// post-process per file, e.g. Grype's image is named after its matches).
+pub fn stream_path(path: &Path, sink: &mut dyn FnMut(Finding) -> Result<()>) -> Result<ScanContext> {
+    let label = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| Error::io(e, path))?;
+    let mut reader = BufReader::with_capacity(256 * 1024, file);
+    let head = reader.fill_buf().map_err(|e| Error::io(e, path))?.to_vec();
+    let result = if detect_format(&head) == Some(SourceFormat::Nessus) {
+        nessus::read_with(reader, &label, sink)
+    } else {
+        read_detected(&head, reader, &label).and_then(|set| {
+            for f in set.findings {
+                sink(f)?;
+            }
+            Ok(set.context)
+        })
+    };
+    result.map_err(|e| with_line_from_offset(e, || std::fs::File::open(path).ok()))
+}
+
 /// Reads many files into one set, in the order given.
 pub fn read_paths<P: AsRef<Path>>(paths: &[P]) -> Result<ScanSet> {
     let mut set = ScanSet::default();

@@ -19,8 +19,8 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-use super::xml::{TextBuf, attr, check_name, err_at, read_error, resolve_ref};
-use super::{HostScan, ScanFile, ScanSet};
+use super::xml::{TextBuf, attr, check_name, err_at, read_error, read_text_raw, resolve_ref};
+use super::{HostScan, ScanContext, ScanFile, ScanSet};
 use crate::error::{Error, Result};
 use crate::model::{Asset, AssetType, Cvss, CvssScores, Finding, FindingKind, ScannerSeverity, SourceFormat};
 
@@ -140,11 +140,102 @@ struct State {
 
 /// Reads a Nessus v2 document.
 pub fn read<R: BufRead>(reader: R, label: &str) -> Result<ScanSet> {
+    let mut findings = Vec::new();
+    let context = read_with(reader, label, &mut |f| {
+        findings.push(f);
+        Ok(())
+    })?;
+    Ok(ScanSet { findings, context })
+}
+
+/// Open element names, for end-tag checking without an allocation per element.
+#[derive(Debug, Default)]
+struct NameStack {
+    names: String,
+    starts: Vec<usize>,
+}
+
+impl NameStack {
+    fn push(&mut self, name: &str) {
+        self.starts.push(self.names.len());
+        self.names.push_str(name);
+    }
+
+    fn pop(&mut self, name: &str) -> std::result::Result<(), String> {
+        let Some(start) = self.starts.pop() else {
+            return Err(format!("end tag </{name}> without a start tag"));
+        };
+        if &self.names[start..] != name {
+            return Err(format!("mismatched end tag: expected </{}>, found </{name}>", &self.names[start..]));
+        }
+        self.names.truncate(start);
+        Ok(())
+    }
+}
+
+/// Consumes bytes through the first occurrence of `needle` (which may straddle two buffer
+/// fills); returns how many, or `None` when the input ends first.
+fn skip_past<R: BufRead>(r: &mut R, needle: &[u8]) -> std::io::Result<Option<u64>> {
+    let finder = memchr::memmem::Finder::new(needle);
+    let keep = needle.len().saturating_sub(1);
+    // The last `keep` bytes consumed, to find a needle split across fills.
+    let mut tail: Vec<u8> = Vec::with_capacity(2 * needle.len());
+    let mut total = 0u64;
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(None);
+        }
+        if !tail.is_empty() {
+            let carried = tail.len();
+            tail.extend_from_slice(&buf[..buf.len().min(keep)]);
+            if let Some(i) = finder.find(&tail) {
+                let n = i + needle.len() - carried;
+                r.consume(n);
+                return Ok(Some(total + n as u64));
+            }
+            tail.truncate(carried);
+        }
+        if let Some(i) = finder.find(buf) {
+            let n = i + needle.len();
+            r.consume(n);
+            return Ok(Some(total + n as u64));
+        }
+        let n = buf.len();
+        tail.extend_from_slice(&buf[n.saturating_sub(keep)..]);
+        if tail.len() > keep {
+            tail.drain(..tail.len() - keep);
+        }
+        r.consume(n);
+        total += n as u64;
+    }
+}
+
+/// Where findings go as hosts complete.
+struct Out<'a> {
+    context: ScanContext,
+    sink: &'a mut dyn FnMut(Finding) -> Result<()>,
+    findings: u64,
+}
+
+/// Reads a Nessus v2 document, handing each finding to `sink` as soon as its host is complete
+/// and keeping none: memory stays bounded by the largest host, whatever the file size. Returns
+/// the scan context.
+pub fn read_with<R: BufRead>(
+    reader: R,
+    label: &str,
+    sink: &mut dyn FnMut(Finding) -> Result<()>,
+) -> Result<ScanContext> {
     let mut xml = Reader::from_reader(reader);
     xml.config_mut().trim_text(false);
+    // End names are checked against our own stack (below), because the Policy block is skipped
+    // on raw bytes, which quick-xml's stack would not know about.
+    xml.config_mut().check_end_names = false;
     let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
-    let mut skip: Vec<u8> = Vec::new();
-    let mut set = ScanSet::default();
+    let mut stack = NameStack::default();
+    // Bytes consumed behind quick-xml's back (the Policy block), added to its positions.
+    let mut skipped: u64 = 0;
+    let mut set = Out { context: ScanContext::default(), sink, findings: 0 };
     let mut st = State {
         label: label.to_string(),
         host: None,
@@ -156,27 +247,36 @@ pub fn read<R: BufRead>(reader: R, label: &str) -> Result<ScanSet> {
         seen_root: false,
     };
     loop {
-        let pos = xml.buffer_position();
-        let event = xml.read_event_into(&mut buf).map_err(|e| read_error(&e, pos, xml.error_position(), label))?;
+        let pos = xml.buffer_position() + skipped;
+        let event =
+            xml.read_event_into(&mut buf).map_err(|e| read_error(&e, pos, xml.error_position() + skipped, label))?;
         match event {
             Event::Start(e) => {
-                st.depth += 1;
                 let name = e.name().0;
                 check_name(name, label, pos)?;
                 if name == "Policy" {
-                    let end = e.name().0.to_string();
-                    xml.read_to_end_into(quick_xml::name::QName(&end), &mut skip).map_err(|e| {
-                        err_at(
-                            label,
-                            xml.error_position(),
-                            None,
-                            Error::parse(format!("malformed XML in <Policy>: {e}")),
-                        )
-                    })?;
-                    skip.clear();
-                    st.depth -= 1;
+                    // Nothing in the Policy block matters to the rules: scan the raw bytes for its
+                    // end tag instead of building events for it.
+                    let n = skip_past(xml.get_mut(), b"</Policy>")
+                        .map_err(|e| err_at(label, pos, None, Error::parse(format!("read failed: {e}"))))?
+                        .ok_or_else(|| {
+                            err_at(
+                                label,
+                                pos,
+                                None,
+                                Error::parse("unexpected end of file inside <Policy>: the file is truncated"),
+                            )
+                        })?;
+                    skipped += n;
                 } else {
+                    st.depth += 1;
+                    stack.push(name);
                     start(&mut st, &e, pos)?;
+                    if st.field.is_some() || st.tag.is_some() {
+                        // Text of a field we keep: read it capped, straight from the bytes.
+                        let at = xml.buffer_position() + skipped;
+                        skipped += read_text_raw(xml.get_mut(), &mut st.text, label, at)?;
+                    }
                 }
             }
             Event::Empty(e) => {
@@ -188,8 +288,9 @@ pub fn read<R: BufRead>(reader: R, label: &str) -> Result<ScanSet> {
             }
             Event::End(e) => {
                 st.depth = st.depth.saturating_sub(1);
-                let name = e.name().0.to_string();
-                end(&mut st, &name, pos, &mut set)?;
+                let name = e.name().0;
+                stack.pop(name).map_err(|msg| err_at(label, pos, None, Error::parse(msg)))?;
+                end(&mut st, name, pos, &mut set)?;
             }
             Event::Text(t) => {
                 if st.field.is_some() || st.tag.is_some() {
@@ -213,7 +314,7 @@ pub fn read<R: BufRead>(reader: R, label: &str) -> Result<ScanSet> {
         }
         buf.clear();
     }
-    let end_pos = xml.buffer_position();
+    let end_pos = xml.buffer_position() + skipped;
     if !st.seen_root {
         return Err(err_at(label, 0, None, Error::parse("no <NessusClientData_v2> element: not a Nessus v2 file")));
     }
@@ -231,11 +332,11 @@ pub fn read<R: BufRead>(reader: R, label: &str) -> Result<ScanSet> {
         source_format: SourceFormat::Nessus,
         scanner: Some("Nessus".to_string()),
         hosts: set.context.hosts.len() as u64,
-        findings: set.findings.len() as u64,
+        findings: set.findings,
         skipped: 0,
         bytes: end_pos,
     });
-    Ok(set)
+    Ok(set.context)
 }
 
 fn start(st: &mut State, e: &BytesStart<'_>, pos: u64) -> Result<()> {
@@ -332,7 +433,7 @@ fn parse_epoch(s: &str) -> Option<DateTime<Utc>> {
     s.trim().parse::<i64>().ok().and_then(|n| DateTime::<Utc>::from_timestamp(n, 0))
 }
 
-fn end(st: &mut State, name: &str, pos: u64, set: &mut ScanSet) -> Result<()> {
+fn end(st: &mut State, name: &str, pos: u64, set: &mut Out<'_>) -> Result<()> {
     let label = st.label.clone();
     if st.tag.is_some() && name == "tag" {
         let tag = st.tag.take().unwrap_or_default();
@@ -418,7 +519,7 @@ fn end(st: &mut State, name: &str, pos: u64, set: &mut ScanSet) -> Result<()> {
         }
         "ReportHost" => {
             if let Some(host) = st.host.take() {
-                finish_host(host, &label, set);
+                finish_host(host, &label, set)?;
             }
         }
         _ => {}
@@ -449,7 +550,7 @@ fn note_scan_info(host: &mut Host, item: &Item) {
     }
 }
 
-fn finish_host(host: Host, label: &str, set: &mut ScanSet) {
+fn finish_host(host: Host, label: &str, set: &mut Out<'_>) -> Result<()> {
     let identifier = host.ip.clone().unwrap_or_else(|| host.name.clone());
     let asset = Asset {
         identifier: identifier.clone(),
@@ -490,12 +591,13 @@ fn finish_host(host: Host, label: &str, set: &mut ScanSet) {
         } else {
             (FindingKind::Vulnerability, format!("nessus:{}", item.plugin_id), item.plugin_name.clone())
         };
-        let description = if item.description.trim().is_empty() {
-            item.synopsis.trim().to_string()
-        } else {
-            item.description.trim().to_string()
+        let description = if item.description.trim().is_empty() { item.synopsis } else { item.description };
+        let description = match description.trim_start().len() {
+            n if n == description.len() => description,
+            _ => description.trim_start().to_string(),
         };
-        set.findings.push(Finding {
+        set.findings += 1;
+        (set.sink)(Finding {
             source_format: SourceFormat::Nessus,
             scanner: "Nessus".to_string(),
             scanner_id: item.plugin_id,
@@ -523,7 +625,7 @@ fn finish_host(host: Host, label: &str, set: &mut ScanSet) {
             component: None,
             location: None,
             scanner_status: None,
-        });
+        })?;
     }
     set.context.hosts.push(HostScan {
         identifier,
@@ -541,4 +643,41 @@ fn finish_host(host: Host, label: &str, set: &mut ScanSet) {
         source_format: SourceFormat::Nessus,
         finding_count: count,
     });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufReader, Read};
+
+    use super::*;
+
+    #[test]
+    fn skip_past_finds_needles_split_across_any_buffer_boundary() {
+        let doc = b"<a><b>xx</b></Policy>rest";
+        let needle = b"</Policy>";
+        for cap in 1..=doc.len() {
+            let mut r = BufReader::with_capacity(cap, &doc[..]);
+            let n = skip_past(&mut r, needle).ok().flatten();
+            assert_eq!(n, Some(21), "capacity {cap}");
+            let mut rest = String::new();
+            let _ = r.read_to_string(&mut rest);
+            assert_eq!(rest, "rest", "capacity {cap}");
+        }
+        let mut r = BufReader::with_capacity(4, &b"<a>no end</Polic"[..]);
+        assert_eq!(skip_past(&mut r, needle).ok().flatten(), None);
+    }
+
+    #[test]
+    fn policy_is_skipped_and_end_tags_are_still_checked() {
+        let ok = b"<NessusClientData_v2><Policy><x>&undefined;</x></Policy><Report><ReportHost name=\"h\"><ReportItem pluginID=\"1\" severity=\"2\" port=\"0\"/></ReportHost></Report></NessusClientData_v2>";
+        let set = read(&ok[..], "p.nessus");
+        assert!(set.is_ok_and(|s| s.findings.len() == 1), "entities inside the skipped Policy are never read");
+        let bad = b"<NessusClientData_v2><Report><ReportHost name=\"h\"></Report></ReportHost></NessusClientData_v2>";
+        let e = read(&bad[..], "m.nessus").err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("mismatched end tag: expected </ReportHost>, found </Report>"), "{e}");
+        let cut = b"<NessusClientData_v2><Policy><x>";
+        let e = read(&cut[..], "c.nessus").err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("inside <Policy>"), "{e}");
+    }
 }

@@ -94,9 +94,31 @@ impl TextBuf {
         }
     }
 
+    /// Bytes that can still be kept.
+    pub(crate) fn room(&self) -> usize {
+        MAX_FIELD_BYTES.saturating_sub(self.text.len())
+    }
+
+    /// Appends with `\r\n` (and a lone `\r`) turned into `\n`, as XML parsers do.
+    pub(crate) fn push_normalised(&mut self, s: &str) {
+        if s.contains('\r') {
+            self.push(&s.replace("\r\n", "\n").replace('\r', "\n"));
+        } else {
+            self.push(s);
+        }
+    }
+
+    /// Records that text was cut before reaching the buffer.
+    pub(crate) fn mark_truncated(&mut self) {
+        self.truncated = true;
+    }
+
     /// Takes the text, with the truncation marker when it was cut.
     pub(crate) fn take(&mut self) -> String {
-        let mut t = std::mem::take(&mut self.text);
+        // One exact-size allocation; the buffer keeps its capacity for the next field, so long
+        // fields do not regrow a fresh string by doubling every time.
+        let mut t = String::from(self.text.trim_end());
+        self.text.clear();
         if self.truncated {
             t.push_str("\n[conmon: truncated at 8 MiB]");
             self.truncated = false;
@@ -105,7 +127,215 @@ impl TextBuf {
     }
 }
 
+/// Reads the character data that follows a start tag straight from the byte stream, up to (not
+/// including) the next element tag, into `out`: plain text (references resolved as in
+/// [`resolve_ref`], an undefined entity is an error) and CDATA sections (taken as they are).
+/// At most [`MAX_FIELD_BYTES`] are kept; the rest streams past and is discarded, so a gigabyte of
+/// plugin output costs no more memory than 8 MiB (quick-xml would buffer a whole text event).
+/// `\r\n` becomes `\n`. Returns the bytes consumed; `pos` is the offset of the first of them.
+pub(crate) fn read_text_raw<R: std::io::BufRead>(r: &mut R, out: &mut TextBuf, label: &str, pos: u64) -> Result<u64> {
+    let io = |e: std::io::Error| err_at(label, pos, None, Error::parse(format!("read failed: {e}")));
+    let mut total = 0u64;
+    loop {
+        // Plain text up to the next `<`. Fast path: all of it is already in the buffer.
+        let start = pos + total;
+        let buf = r.fill_buf().map_err(io)?;
+        let whole = memchr::memchr(b'<', buf).filter(|&i| i <= out.room());
+        let cut = if let Some(i) = whole {
+            if i > 0 {
+                push_text(&buf[..i], out, label, start)?;
+            }
+            r.consume(i);
+            total += i as u64;
+            false
+        } else {
+            let mut raw: Vec<u8> = Vec::new();
+            let mut cut = false;
+            loop {
+                let buf = r.fill_buf().map_err(io)?;
+                if buf.is_empty() {
+                    break;
+                }
+                let (n, done) = match memchr::memchr(b'<', buf) {
+                    Some(i) => (i, true),
+                    None => (buf.len(), false),
+                };
+                capture(&mut raw, &buf[..n], out.room(), &mut cut);
+                r.consume(n);
+                total += n as u64;
+                if done {
+                    break;
+                }
+            }
+            if cut {
+                trim_cut(&mut raw, true);
+            }
+            push_text(&raw, out, label, start)?;
+            cut
+        };
+        if cut {
+            out.mark_truncated();
+        }
+        // A CDATA section next? (When its opening straddles a buffer refill, quick-xml reads it.)
+        let buf = r.fill_buf().map_err(io)?;
+        if !buf.starts_with(b"<![CDATA[") {
+            return Ok(total);
+        }
+        r.consume(9);
+        total += 9;
+        let start = pos + total;
+        let mut raw: Vec<u8> = Vec::new();
+        let mut cut = false;
+        let n = cdata_raw(r, &mut raw, out.room(), &mut cut).map_err(io)?.ok_or_else(|| {
+            err_at(
+                label,
+                start,
+                None,
+                Error::parse("unexpected end of file inside a CDATA section: the file is truncated"),
+            )
+        })?;
+        total += n;
+        if cut {
+            trim_cut(&mut raw, false);
+        }
+        out.push_normalised(utf8(&raw, label, start)?);
+        if cut {
+            out.mark_truncated();
+        }
+    }
+}
+
+/// Decodes text as written (UTF-8 check, references, line ends) into `out`.
+fn push_text(raw: &[u8], out: &mut TextBuf, label: &str, start: u64) -> Result<()> {
+    let text = utf8(raw, label, start)?;
+    let unescaped = quick_xml::escape::unescape(text).map_err(|e| {
+        let msg = match &e {
+            quick_xml::escape::EscapeError::UnrecognizedEntity(_, name) => {
+                format!("undefined entity `&{name};` (conmon never expands entities)")
+            }
+            other => format!("bad reference: {other}"),
+        };
+        err_at(label, start, None, Error::parse(msg))
+    })?;
+    out.push_normalised(&unescaped);
+    Ok(())
+}
+
+fn capture(raw: &mut Vec<u8>, bytes: &[u8], room: usize, cut: &mut bool) {
+    let left = room.saturating_sub(raw.len());
+    if bytes.len() <= left {
+        raw.extend_from_slice(bytes);
+    } else {
+        raw.extend_from_slice(&bytes[..left]);
+        *cut = true;
+    }
+}
+
+/// Drops half a UTF-8 sequence (and, for text, half a reference) left at a cut.
+fn trim_cut(raw: &mut Vec<u8>, references: bool) {
+    while raw.last().is_some_and(|b| b & 0xC0 == 0x80) {
+        raw.pop();
+    }
+    if raw.last().is_some_and(|b| *b >= 0xC0) {
+        raw.pop();
+    }
+    if references
+        && let Some(amp) = memchr::memrchr(b'&', raw)
+        && !raw[amp..].contains(&b';')
+    {
+        raw.truncate(amp);
+    }
+}
+
+fn utf8<'a>(raw: &'a [u8], label: &str, start: u64) -> Result<&'a str> {
+    std::str::from_utf8(raw).map_err(|e| {
+        err_at(label, start + e.valid_up_to() as u64, None, Error::parse(format!("malformed XML: invalid UTF-8: {e}")))
+    })
+}
+
+/// Reads CDATA content through its `]]>` (which may straddle buffer refills), capturing up to
+/// `room` bytes. Returns the bytes consumed, or `None` at end of input.
+fn cdata_raw<R: std::io::BufRead>(
+    r: &mut R,
+    raw: &mut Vec<u8>,
+    room: usize,
+    cut: &mut bool,
+) -> std::io::Result<Option<u64>> {
+    const END: &[u8] = b"]]>";
+    let mut total = 0u64;
+    // Consumed bytes that may be the start of `]]>` (at most two).
+    let mut pending: Vec<u8> = Vec::with_capacity(4);
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(None);
+        }
+        if !pending.is_empty() {
+            let mut joined = pending.clone();
+            joined.extend_from_slice(&buf[..buf.len().min(2)]);
+            if let Some(i) = memchr::memmem::find(&joined, END)
+                && i < pending.len()
+            {
+                capture(raw, &pending[..i], room, cut);
+                let n = i + END.len() - pending.len();
+                r.consume(n);
+                return Ok(Some(total + n as u64));
+            }
+            capture(raw, &pending, room, cut);
+            pending.clear();
+        }
+        if let Some(i) = memchr::memmem::find(buf, END) {
+            capture(raw, &buf[..i], room, cut);
+            r.consume(i + END.len());
+            return Ok(Some(total + (i + END.len()) as u64));
+        }
+        let n = buf.len();
+        let keep = n.min(2);
+        capture(raw, &buf[..n - keep], room, cut);
+        pending.extend_from_slice(&buf[n - keep..]);
+        r.consume(n);
+        total += n as u64;
+    }
+}
+
 /// The local part of a possibly prefixed name (`cdf:rule-result` → `rule-result`).
 pub(crate) fn local(name: &str) -> &str {
     name.rsplit_once(':').map_or(name, |(_, l)| l)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufReader, Read};
+
+    use super::*;
+
+    #[test]
+    fn text_and_cdata_split_across_any_buffer_boundary() {
+        let doc = b"a &amp; b<![CDATA[x ]] <y> ]]]>tail &lt;3<end/>rest";
+        for cap in 1..=doc.len() {
+            let mut r = BufReader::with_capacity(cap, &doc[..]);
+            let mut out = TextBuf::default();
+            let n = read_text_raw(&mut r, &mut out, "t", 0);
+            assert!(n.is_ok(), "capacity {cap}");
+            let mut rest = String::new();
+            let _ = r.read_to_string(&mut rest);
+            let text = out.take();
+            if rest.starts_with("<![CDATA[") {
+                // The CDATA opening straddled a refill: quick-xml reads it from there.
+                assert_eq!(text, "a & b", "capacity {cap}");
+                continue;
+            }
+            assert_eq!(text, "a & bx ]] <y> ]tail <3", "capacity {cap}");
+            assert_eq!(rest, "<end/>rest", "capacity {cap}");
+        }
+    }
+
+    #[test]
+    fn undefined_entities_and_bad_utf8_are_errors() {
+        let mut out = TextBuf::default();
+        let e = read_text_raw(&mut &b"x &boom; y<"[..], &mut out, "t", 100).err().map(|e| e.to_string());
+        assert!(e.is_some_and(|e| e.contains("undefined entity `&boom;`")));
+        let e = read_text_raw(&mut &b"ok \xff<"[..], &mut out, "t", 100).err();
+        assert!(e.is_some_and(|e| e.location().offset == Some(103)));
+    }
 }

@@ -162,3 +162,28 @@ fn ingest_json_prints_findings_and_context() {
     let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
     assert_eq!(err["error"]["code"], "unsupported_format");
 }
+
+#[test]
+fn ingest_reads_many_formats_into_one_set() {
+    let files: Vec<String> =
+        ["nessus/two-hosts.nessus", "ingest/trivy-image.json", "ingest/sc-export.csv", "ingest/code.sarif"]
+            .iter()
+            .map(|f| root().join("tests/fixtures").join(f).to_str().unwrap().to_string())
+            .collect();
+    let mut argv = vec!["ingest", "--json"];
+    argv.extend(files.iter().map(String::as_str));
+    let out = conmon(&argv, None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json(&out);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 5 + 3 + 1 + 2);
+    let formats: Vec<&str> =
+        v["context"]["files"].as_array().unwrap().iter().map(|f| f["source_format"].as_str().unwrap()).collect();
+    assert_eq!(formats, ["nessus", "trivy", "tenable_csv", "sarif"]);
+    assert_eq!(v["context"]["files"][1]["skipped"], 1);
+    // Text summary.
+    let mut argv = vec!["ingest"];
+    argv.extend(files.iter().map(String::as_str));
+    let out = conmon(&argv, None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("total: 5 hosts (1 credentialed), 11 findings"), "{text}");
+}

@@ -4,4 +4,6 @@
 mod fixtures;
 mod ingest_formats;
 mod ingest_nessus;
+mod reconcile;
+mod reconcile_props;
 mod worked_examples;

@@ -220,3 +220,88 @@ pub fn nessus_document(target_bytes: u64, seed: u64) -> (Vec<u8>, u64, u64) {
     let (h, i) = write_nessus(&mut v, target_bytes, seed).unwrap_or_default();
     (v, h, i)
 }
+
+/// A month of scans: `hosts` credentialed hosts with `per_host` findings each, drawn from
+/// `plugins` distinct Nessus plugin IDs (weakness keys); scores spread over all ratings; some CVEs.
+pub fn scan_month(hosts: usize, per_host: usize, plugins: u64, seed: u64, date: &str) -> conmon_core::ingest::ScanSet {
+    use conmon_core::ingest::{HostScan, ScanSet};
+    use conmon_core::model::{Asset, AssetType, Cvss, Finding, FindingKind, SourceFormat};
+    let mut rng = Rng::new(seed);
+    let when: chrono::DateTime<chrono::Utc> =
+        format!("{date}T12:00:00Z").parse().unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
+    let mut set = ScanSet::default();
+    set.findings.reserve(hosts * per_host);
+    for h in 0..hosts {
+        let ip = format!("10.{}.{}.{}", (h >> 16) & 255, (h >> 8) & 255, h & 255);
+        let asset =
+            Asset { identifier: ip.clone(), asset_type: AssetType::Os, ip: Some(ip.clone()), ..Asset::default() };
+        for _ in 0..per_host {
+            let plugin = 10_000 + rng.below(plugins);
+            let mut f = Finding::new(
+                SourceFormat::Nessus,
+                "Nessus",
+                plugin.to_string(),
+                format!("nessus:{plugin}"),
+                FindingKind::Vulnerability,
+                format!("Weakness {plugin}"),
+                asset.clone(),
+            );
+            // The score is a property of the plugin, as in real scans.
+            let score = 1.0 + (plugin % 90) as f64 / 10.0;
+            f.cvss.v3 = Cvss::new(score, None).ok();
+            f.cves = vec![format!("CVE-2025-{}", plugin)];
+            f.port = Some(443);
+            f.protocol = Some("tcp".to_string());
+            f.observed_at = Some(when);
+            set.findings.push(f);
+        }
+        set.context.hosts.push(HostScan {
+            identifier: ip.clone(),
+            asset_type: AssetType::Os,
+            ip: Some(ip),
+            fqdn: None,
+            netbios: None,
+            mac: None,
+            os: None,
+            scan_start: Some(when),
+            scan_end: Some(when),
+            credentialed: Some(true),
+            credentialed_evidence: None,
+            file: "generated.nessus".to_string(),
+            source_format: SourceFormat::Nessus,
+            finding_count: per_host as u64,
+        });
+    }
+    set
+}
+
+/// The next month of `set`: the same hosts and findings, except that `churn_percent` of the
+/// findings are replaced by weaknesses drawn from `new_plugins` fresh plugin IDs (the old ones
+/// are remediated, the new ones appear), all observed on `date`.
+pub fn next_month(
+    set: &conmon_core::ingest::ScanSet,
+    churn_percent: u64,
+    new_plugins: u64,
+    seed: u64,
+    date: &str,
+) -> conmon_core::ingest::ScanSet {
+    let mut rng = Rng::new(seed);
+    let when: chrono::DateTime<chrono::Utc> =
+        format!("{date}T12:00:00Z").parse().unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
+    let mut next = set.clone();
+    for f in &mut next.findings {
+        f.observed_at = Some(when);
+        if rng.below(100) < churn_percent {
+            let plugin = 900_000 + rng.below(new_plugins);
+            f.scanner_id = plugin.to_string();
+            f.weakness_key = format!("nessus:{plugin}");
+            f.name = format!("Weakness {plugin}");
+            f.cves = vec![format!("CVE-2026-{plugin}")];
+        }
+    }
+    for h in &mut next.context.hosts {
+        h.scan_start = Some(when);
+        h.scan_end = Some(when);
+    }
+    next
+}

@@ -1,12 +1,16 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+pub mod deviation;
 pub mod error;
 pub mod ingest;
 pub mod io;
+pub mod issue;
+pub mod kev;
 pub mod model;
 pub mod policy;
 pub mod rating;
+pub mod reconcile;
 pub mod schema;
 pub mod sla;
 

@@ -46,6 +46,54 @@ pub fn rating_from_tenths(tenths: u32) -> Option<RiskRating> {
 /// assert_eq!(d.rule, "rating.cvss_v3");
 /// ```
 pub fn decide(cvss: &CvssScores, scanner: Option<ScannerSeverity>, sources: &[RatingSource]) -> RatingDecision {
+    let Some((source, basis, rating)) = choose(cvss, scanner, sources) else {
+        return RatingDecision {
+            rating: None,
+            source: None,
+            rule: "rating.none".to_string(),
+            explanation: "no CVSS score and no scanner severity: treated as informational".to_string(),
+        };
+    };
+    let (rule, explanation) = match basis {
+        Basis::Scanner(sev) => (
+            if rating.is_some() { "rating.scanner" } else { "rating.informational" },
+            match rating {
+                Some(r) => format!("no usable CVSS score; scanner severity {} maps to {r}", sev.as_str()),
+                None => "scanner severity is informational: no POA&M item (R1.8)".to_string(),
+            },
+        ),
+        Basis::Cvss(name, score) => (
+            match (rating, source) {
+                (None, _) => "rating.informational",
+                (_, RatingSource::CvssV3) => "rating.cvss_v3",
+                (_, RatingSource::CvssV2) => "rating.cvss_v2",
+                _ => "rating.cvss_v4",
+            },
+            match rating {
+                Some(r) => format!("{name} base score {score:.1} maps to {r} (FIRST scale; Critical counts as High)"),
+                None => format!("{name} base score 0.0 is None: informational, no POA&M item (R1.8)"),
+            },
+        ),
+    };
+    RatingDecision { rating, source: Some(source), rule: rule.to_string(), explanation }
+}
+
+/// The rating alone, without building the explanation (the hot path of reconciliation).
+pub fn rate(cvss: &CvssScores, scanner: Option<ScannerSeverity>, sources: &[RatingSource]) -> Option<RiskRating> {
+    choose(cvss, scanner, sources).and_then(|(_, _, r)| r)
+}
+
+enum Basis {
+    Cvss(&'static str, f64),
+    Scanner(ScannerSeverity),
+}
+
+/// The first source in `sources` that the finding has, what it says, and the rating it gives.
+fn choose(
+    cvss: &CvssScores,
+    scanner: Option<ScannerSeverity>,
+    sources: &[RatingSource],
+) -> Option<(RatingSource, Basis, Option<RiskRating>)> {
     for source in sources {
         let (version, name) = match source {
             RatingSource::CvssV3 => (CvssVersion::V3, "CVSS v3"),
@@ -53,37 +101,13 @@ pub fn decide(cvss: &CvssScores, scanner: Option<ScannerSeverity>, sources: &[Ra
             RatingSource::CvssV4 => (CvssVersion::V4, "CVSS v4"),
             RatingSource::Scanner => {
                 let Some(sev) = scanner else { continue };
-                let rating = sev.to_risk_rating();
-                let rule = if rating.is_some() { "rating.scanner" } else { "rating.informational" };
-                let explanation = match rating {
-                    Some(r) => format!("no usable CVSS score; scanner severity {} maps to {r}", sev.as_str()),
-                    None => "scanner severity is informational: no POA&M item (R1.8)".to_string(),
-                };
-                return RatingDecision { rating, source: Some(*source), rule: rule.to_string(), explanation };
+                return Some((*source, Basis::Scanner(sev), sev.to_risk_rating()));
             }
         };
         let Some(score) = cvss.get(version) else { continue };
-        let rating = rating_from_tenths(score.tenths());
-        let rule = match (rating, source) {
-            (None, _) => "rating.informational",
-            (_, RatingSource::CvssV3) => "rating.cvss_v3",
-            (_, RatingSource::CvssV2) => "rating.cvss_v2",
-            _ => "rating.cvss_v4",
-        };
-        let explanation = match rating {
-            Some(r) => {
-                format!("{name} base score {:.1} maps to {r} (FIRST scale; Critical counts as High)", score.base_score)
-            }
-            None => format!("{name} base score 0.0 is None: informational, no POA&M item (R1.8)"),
-        };
-        return RatingDecision { rating, source: Some(*source), rule: rule.to_string(), explanation };
+        return Some((*source, Basis::Cvss(name, score.base_score), rating_from_tenths(score.tenths())));
     }
-    RatingDecision {
-        rating: None,
-        source: None,
-        rule: "rating.none".to_string(),
-        explanation: "no CVSS score and no scanner severity: treated as informational".to_string(),
-    }
+    None
 }
 
 #[cfg(test)]

@@ -1,12 +1,16 @@
 //! JSON Schemas generated from the model types, so the documented JSON shape never drifts from
 //! the code. `conmon schema NAME` prints one; the committed copies live in `schema/`.
 
+use crate::deviation::Deviation;
+use crate::ingest::ScanSet;
 use crate::model::{Finding, Poam, PoamItem};
 use crate::policy::Policy;
+use crate::reconcile::Reconciliation;
 use crate::sla::Clock;
 
 /// Names of the schemas [`schema_json`] knows.
-pub const SCHEMAS: &[&str] = &["poam", "poam-item", "finding", "policy", "clock"];
+pub const SCHEMAS: &[&str] =
+    &["poam", "poam-item", "finding", "policy", "clock", "scan-set", "deviations", "reconciliation"];
 
 /// The JSON Schema (draft 2020-12) for one of [`SCHEMAS`], pretty-printed, or `None`.
 pub fn schema_json(name: &str) -> Option<String> {
@@ -16,6 +20,9 @@ pub fn schema_json(name: &str) -> Option<String> {
         "finding" => schemars::schema_for!(Finding),
         "policy" => schemars::schema_for!(Policy),
         "clock" => schemars::schema_for!(Vec<Clock>),
+        "scan-set" => schemars::schema_for!(ScanSet),
+        "deviations" => schemars::schema_for!(Vec<Deviation>),
+        "reconciliation" => schemars::schema_for!(Reconciliation),
         _ => return None,
     };
     serde_json::to_string_pretty(&schema).ok().map(|mut s| {

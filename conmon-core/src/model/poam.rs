@@ -4,7 +4,7 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{CvssScores, RiskRating, VdrFacts};
+use super::{AssetType, CvssScores, RiskRating, VdrFacts};
 use crate::error::Error;
 
 /// A Yes / No / Pending deviation column (U Risk Adjustment, V False Positive, W Operational
@@ -66,6 +66,13 @@ impl AssetRef {
     /// An asset with no port.
     pub fn host(identifier: impl Into<String>) -> AssetRef {
         AssetRef { identifier: identifier.into(), port: None, protocol: None }
+    }
+
+    /// With a port and protocol.
+    pub fn with_port(mut self, port: u16, protocol: &str) -> AssetRef {
+        self.port = Some(port);
+        self.protocol = Some(protocol.to_string());
+        self
     }
 }
 
@@ -370,6 +377,16 @@ pub struct PoamItem {
     /// VDR facts, for systems under the VDR regime.
     #[serde(default)]
     pub vdr: Option<VdrFacts>,
+    /// The stable weakness key the engine matches scans on (`nessus:12345`). Derived from columns
+    /// E and F when absent (POA&Ms written by other tools).
+    #[serde(default)]
+    pub weakness_key: Option<String>,
+    /// Asset type of the item when items are split by asset type (`split_by_asset_type`).
+    #[serde(default)]
+    pub asset_type: Option<AssetType>,
+    /// The POA&M ID of the closed item this one is a reappearance of (`reappearance_policy = new_item`).
+    #[serde(default)]
+    pub reappearance_of: Option<String>,
 }
 
 impl PoamItem {
@@ -414,6 +431,9 @@ impl PoamItem {
             vendor_fix_release_date: None,
             sar_finding: false,
             vdr: None,
+            weakness_key: None,
+            asset_type: None,
+            reappearance_of: None,
         }
     }
 
@@ -464,9 +484,18 @@ pub struct Poam {
     /// Configuration Findings sheet.
     #[serde(default)]
     pub configuration_findings: Vec<PoamItem>,
+    /// The highest POA&M ID number ever issued, so that IDs are never reused even when closed
+    /// items are later dropped from the file. 0 when unknown (then the IDs present decide).
+    #[serde(default)]
+    pub id_high_water: u64,
 }
 
 impl Poam {
+    /// Every item on every sheet, open first, mutably.
+    pub fn items_mut(&mut self) -> impl Iterator<Item = &mut PoamItem> {
+        self.open.iter_mut().chain(self.closed.iter_mut()).chain(self.configuration_findings.iter_mut())
+    }
+
     /// Every item on every sheet, open first.
     pub fn items(&self) -> impl Iterator<Item = &PoamItem> {
         self.open.iter().chain(self.closed.iter()).chain(self.configuration_findings.iter())

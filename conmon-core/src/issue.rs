@@ -1,0 +1,94 @@
+//! Rule findings about deliverables (a deviation that breaks a rule, an immutable column that
+//! changed): not errors that stop a run, but results to report, each with a stable code.
+
+use serde::{Deserialize, Serialize};
+
+/// How serious an issue is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// FedRAMP would reject the deliverable.
+    Error,
+    /// Worth a look; not a rejection by itself.
+    Warning,
+}
+
+/// One rule finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Issue {
+    /// Stable code (`deviation.or_on_high`).
+    pub code: String,
+    /// Error or warning.
+    pub severity: Severity,
+    /// The POA&M item concerned.
+    #[serde(default)]
+    pub poam_id: Option<String>,
+    /// The deviation request concerned.
+    #[serde(default)]
+    pub deviation_id: Option<String>,
+    /// The column or field concerned (`L`, `scheduled_completion_date`).
+    #[serde(default)]
+    pub field: Option<String>,
+    /// What is wrong and what to do, for a person.
+    pub message: String,
+    /// The rule it comes from (`R3.6`).
+    pub rule: String,
+}
+
+impl Issue {
+    /// An error.
+    pub fn error(code: &str, rule: &str, message: impl Into<String>) -> Issue {
+        Issue {
+            code: code.to_string(),
+            severity: Severity::Error,
+            poam_id: None,
+            deviation_id: None,
+            field: None,
+            message: message.into(),
+            rule: rule.to_string(),
+        }
+    }
+
+    /// A warning.
+    pub fn warning(code: &str, rule: &str, message: impl Into<String>) -> Issue {
+        Issue { severity: Severity::Warning, ..Issue::error(code, rule, message) }
+    }
+
+    /// With the POA&M ID.
+    pub fn item(mut self, poam_id: &str) -> Issue {
+        self.poam_id = Some(poam_id.to_string());
+        self
+    }
+
+    /// With the deviation id.
+    pub fn deviation(mut self, id: &str) -> Issue {
+        self.deviation_id = Some(id.to_string());
+        self
+    }
+
+    /// With the field.
+    pub fn field(mut self, field: &str) -> Issue {
+        self.field = Some(field.to_string());
+        self
+    }
+}
+
+impl std::fmt::Display for Issue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{sev} [{}]", self.code)?;
+        if let Some(id) = &self.poam_id {
+            write!(f, " {id}")?;
+        }
+        if let Some(d) = &self.deviation_id {
+            write!(f, " (DR {d})")?;
+        }
+        if let Some(c) = &self.field {
+            write!(f, " {c}")?;
+        }
+        write!(f, ": {} ({})", self.message, self.rule)
+    }
+}

@@ -1,0 +1,948 @@
+//! The monthly POA&M lifecycle: last month's POA&M + this month's scans + the deviation register
+//! + the KEV catalog + the policy → this month's POA&M and a change log (R3, R4, R5).
+//!
+//! - Aggregation: one item per weakness key (a scanner's unique vulnerability ID, R4.2) with every
+//!   affected asset; optionally split by asset type; findings on new assets of a tracked weakness
+//!   join its item or open a new one (`new_assets_policy`).
+//! - Identity: a weakness on an asset keeps its POA&M ID month after month, and across scanners
+//!   (a finding whose CVE is on an item that already lists the asset joins that item, R4.1). New
+//!   IDs continue from the highest ever issued (`id_high_water`); IDs are never reused.
+//! - Immutability: K, L and M of an existing item are never rewritten (R4.4); the documented
+//!   exceptions (an approved RA, a vendor fix release) change L with a Milestone Changes entry.
+//! - Closure on evidence: an asset leaves an item only when it was scanned this period
+//!   (credentialed, when `closure_requires_credentialed_scan`) and the weakness was not found; an
+//!   unscanned asset keeps the item open and is reported as not observed. Approved false positives
+//!   close; items with an OR or VD never close (R4.6).
+//! - Reappearance per `reappearance_policy`; deviations from the register; KEV columns from the
+//!   catalog; a change log entry for everything that changed and why.
+
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use chrono::{Days, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::deviation::{self, Deviation};
+use crate::error::{Error, Location, Result};
+use crate::ingest::ScanSet;
+use crate::issue::Issue;
+use crate::kev::KevCatalog;
+use crate::model::{
+    AssetRef, AssetType, Closure, ClosureReason, DeviationFlag, Finding, FindingKind, Milestone, MilestoneChange,
+    MilestoneChangeKind, Poam, PoamItem, RiskRating,
+};
+use crate::policy::{NewAssetsPolicy, Policy, ReappearancePolicy};
+use crate::rating;
+use crate::sla::{self, AsOf};
+
+/// What changed on an item, for the change log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// A new item.
+    New,
+    /// An asset joined the item.
+    AssetAdded,
+    /// An asset was remediated (scanned, not found) and left the item.
+    AssetClosed,
+    /// The item closed (remediated on every asset, or an approved false positive).
+    Closed,
+    /// A closed item was found again within the reappearance window and reopened.
+    Reopened,
+    /// A closed item was found again and a new item, linked to it, was opened.
+    ReappearedAsNew,
+    /// A deviation column changed (RA, FP, OR, VD).
+    DeviationChanged,
+    /// The scheduled completion date changed (approved RA, vendor fix release).
+    ScheduleChanged,
+    /// The item entered the KEV catalog.
+    KevAdded,
+    /// The item became late this period.
+    BecameLate,
+    /// Remediation was observed but the item stays open (it has an OR or a VD).
+    RemediationObservedKeptOpen,
+}
+
+/// One change-log entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Change {
+    /// POA&M ID.
+    pub poam_id: String,
+    /// What happened.
+    pub kind: ChangeKind,
+    /// The asset concerned, when one.
+    #[serde(default)]
+    pub asset: Option<String>,
+    /// Why, for a person.
+    pub detail: String,
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind =
+            serde_json::to_value(self.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        write!(f, "{} {}", self.poam_id, kind.replace('_', " "))?;
+        if let Some(a) = &self.asset {
+            write!(f, " [{a}]")?;
+        }
+        write!(f, ": {}", self.detail)
+    }
+}
+
+/// A finding that is on no item, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct NotTracked {
+    /// Index of the finding in the input scan set.
+    pub finding: usize,
+    /// Its weakness key.
+    pub weakness_key: String,
+    /// Its asset.
+    pub asset: String,
+    /// Why it is not tracked (`informational`).
+    pub reason: String,
+}
+
+/// An open item's asset that no scan of this period observed, so the item could not be checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct NotObserved {
+    /// POA&M ID.
+    pub poam_id: String,
+    /// Asset identifier.
+    pub asset: String,
+    /// `not_scanned` or `not_credentialed`.
+    pub reason: String,
+}
+
+/// Inputs of one monthly reconciliation.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    /// Last month's POA&M (empty for the first month).
+    pub previous: &'a Poam,
+    /// This month's findings and scan context.
+    pub scans: &'a ScanSet,
+    /// The deviation register (may be empty; items keep their columns then).
+    pub deviations: &'a [Deviation],
+    /// The KEV catalog, when available.
+    pub kev: Option<&'a KevCatalog>,
+    /// The policy.
+    pub policy: &'a Policy,
+    /// This POA&M's date (its submission date, header POAM Date).
+    pub as_of: NaiveDate,
+}
+
+/// The result of a reconciliation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Reconciliation {
+    /// This month's POA&M.
+    pub poam: Poam,
+    /// Everything that changed, item by item.
+    pub changes: Vec<Change>,
+    /// Findings on no item, with the reason.
+    pub not_tracked: Vec<NotTracked>,
+    /// Open items' assets no scan observed.
+    pub not_observed: Vec<NotObserved>,
+    /// Rule findings (deviation checks).
+    pub issues: Vec<Issue>,
+    /// For each input finding, the POA&M ID of its item (`None`: see `not_tracked`).
+    pub placements: Vec<Option<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sheet {
+    Open,
+    Closed,
+    Config,
+}
+
+#[derive(Debug)]
+struct Work {
+    item: PoamItem,
+    sheet: Sheet,
+    key: String,
+    key_id: u32,
+    existed: bool,
+    changed: bool,
+    /// This period's findings placed on the item: (finding index, asset id).
+    found: Vec<(u32, u32)>,
+    /// Asset ids of `item.assets` as they were at the start (previous items only).
+    asset_ids: Vec<u32>,
+}
+
+/// A map keyed by two dense ids packed in a u64, with a fast integer hash (the ids are assigned
+/// by the engine, not chosen by input files, so hash flooding is not a concern).
+type PairMap<V> = HashMap<u64, V, rustc_hash::FxBuildHasher>;
+
+fn pair(a: u32, b: u32) -> u64 {
+    (u64::from(a) << 32) | u64::from(b)
+}
+
+/// Strings → dense ids, so that the indexes hash small integers and lookups never allocate.
+#[derive(Debug, Default)]
+struct Interner {
+    map: HashMap<String, u32>,
+}
+
+impl Interner {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.map.get(s) {
+            return i;
+        }
+        let i = u32::try_from(self.map.len()).unwrap_or(u32::MAX);
+        self.map.insert(s.to_string(), i);
+        i
+    }
+    fn get(&self, s: &str) -> Option<u32> {
+        self.map.get(s).copied()
+    }
+}
+
+/// Asset identifiers compare trimmed and case-insensitively; no allocation when already so.
+fn asset_norm(id: &str) -> Cow<'_, str> {
+    let t = id.trim();
+    if t.bytes().any(|b| b.is_ascii_uppercase()) { Cow::Owned(t.to_ascii_lowercase()) } else { Cow::Borrowed(t) }
+}
+
+fn cve_norm(c: &str) -> Cow<'_, str> {
+    let t = c.trim();
+    if t.bytes().any(|b| b.is_ascii_lowercase()) { Cow::Owned(t.to_ascii_uppercase()) } else { Cow::Borrowed(t) }
+}
+
+/// The weakness key of an item: its own, else derived from columns E and F.
+pub fn item_key(item: &PoamItem) -> String {
+    if let Some(k) = &item.weakness_key {
+        return k.clone();
+    }
+    let source = item.weakness_detector_source.lines().next().unwrap_or("").trim().to_ascii_lowercase();
+    let id = item.weakness_source_identifier.trim();
+    let family = match source.as_str() {
+        "nessus" | "tenable" | "tenable.sc" | "tenable.io" => "nessus",
+        "amazon inspector" | "inspector" => "inspector2",
+        "trivy" => "trivy",
+        "" => "manual",
+        other => other,
+    };
+    format!("{family}:{id}")
+}
+
+fn finding_date(f: &Finding, fallback: NaiveDate) -> NaiveDate {
+    f.first_seen.or(f.observed_at).map_or(fallback, |t| t.date_naive())
+}
+
+fn id_number(id: &str, prefix: &str) -> Option<u64> {
+    id.strip_prefix(prefix).and_then(|rest| rest.trim().parse::<u64>().ok())
+}
+
+/// Checks a previous POA&M before reconciling: unique IDs and one scanner ID per item (R4.1,
+/// R4.2). These are errors: the engine cannot keep identities straight otherwise.
+pub fn check_previous(poam: &Poam, label: &str) -> Result<()> {
+    let mut seen = HashSet::new();
+    for item in poam.items() {
+        let at = || Location::file(label).with_field(format!("{} (A)", item.poam_id));
+        if !seen.insert(item.poam_id.as_str()) {
+            return Err(Error::invalid(format!("POA&M ID {} is used twice", item.poam_id)).at(at()));
+        }
+        let ids: Vec<&str> =
+            item.weakness_source_identifier.split(['\n', ',', ';']).map(str::trim).filter(|s| !s.is_empty()).collect();
+        if ids.len() > 1 {
+            return Err(Error::invalid(format!(
+                "item {} lists scanner IDs {}: must not group multiple unique vulnerabilities into a single POA&M item (R4.2)",
+                item.poam_id,
+                ids.join(", ")
+            ))
+            .at(Location::file(label).with_field(format!("{} (F)", item.poam_id))));
+        }
+    }
+    Ok(())
+}
+
+/// Compares this month's POA&M with last month's for the immutable columns (R4.4): Original
+/// Detection Date (K) never changes; Scheduled Completion Date (L) changes only with an approved
+/// RA or a vendor fix release; Planned Milestones (M) never change (changes go to N); no item
+/// disappears.
+pub fn check_transition(previous: &Poam, current: &Poam) -> Vec<Issue> {
+    let now: HashMap<&str, &PoamItem> = current.items().map(|i| (i.poam_id.as_str(), i)).collect();
+    let mut issues = Vec::new();
+    for old in previous.items() {
+        let id = old.poam_id.as_str();
+        let Some(new) = now.get(id) else {
+            issues.push(
+                Issue::error(
+                    "poam.item_dropped",
+                    "R4.6",
+                    "the item disappeared; closed items move to the Closed sheet",
+                )
+                .item(id),
+            );
+            continue;
+        };
+        if new.original_detection_date != old.original_detection_date {
+            issues.push(
+                Issue::error(
+                    "poam.detection_date_changed",
+                    "R4.4",
+                    format!(
+                        "Original Detection Date changed from {} to {}; it may not change",
+                        old.original_detection_date, new.original_detection_date
+                    ),
+                )
+                .item(id)
+                .field("K"),
+            );
+        }
+        if new.scheduled_completion_date != old.scheduled_completion_date {
+            let allowed = new.risk_adjustment == DeviationFlag::Yes || new.vendor_fix_release_date.is_some();
+            if !allowed {
+                issues.push(
+                    Issue::error(
+                        "poam.completion_date_changed",
+                        "R4.4",
+                        "Scheduled Completion Date changed without an approved risk adjustment or a vendor fix release",
+                    )
+                    .item(id)
+                    .field("L"),
+                );
+            }
+        }
+        if new.planned_milestones != old.planned_milestones {
+            issues.push(
+                Issue::error(
+                    "poam.milestones_changed",
+                    "R4.4",
+                    "Planned Milestones changed; record changes in Milestone Changes (N) instead",
+                )
+                .item(id)
+                .field("M"),
+            );
+        }
+    }
+    issues
+}
+
+/// Reconciles one month.
+pub fn reconcile(input: &Inputs<'_>) -> Result<Reconciliation> {
+    let policy = input.policy;
+    let as_of = input.as_of;
+    check_previous(input.previous, "previous POA&M")?;
+    let prefix = policy.poam_id_prefix.as_str();
+
+    // Working copy of every previous item, and the indexes that find them.
+    let mut work: Vec<Work> = Vec::new();
+    let mut keys = Interner::default();
+    let mut assets = Interner::default();
+    let mut cves = Interner::default();
+    let mut high_water = input.previous.id_high_water;
+    let sheets = [
+        (Sheet::Closed, &input.previous.closed),
+        (Sheet::Config, &input.previous.configuration_findings),
+        (Sheet::Open, &input.previous.open),
+    ];
+    for (sheet, items) in sheets {
+        for item in items.iter() {
+            if let Some(n) = id_number(&item.poam_id, prefix) {
+                high_water = high_water.max(n);
+            }
+            let sheet = if item.is_closed() { Sheet::Closed } else { sheet };
+            let key = item_key(item);
+            let key_id = keys.id(&key);
+            work.push(Work {
+                key,
+                key_id,
+                item: item.clone(),
+                sheet,
+                existed: true,
+                changed: false,
+                found: Vec::new(),
+                asset_ids: Vec::new(),
+            });
+        }
+    }
+    // Closed items first, so that open ones win when both list the same key and asset.
+    let n_assets: usize = work.iter().map(|w| w.item.assets.len()).sum::<usize>() + input.scans.findings.len();
+    let mut by_key_asset: PairMap<usize> = PairMap::with_capacity_and_hasher(n_assets, Default::default());
+    let mut by_key: HashMap<u32, Vec<usize>, rustc_hash::FxBuildHasher> = HashMap::default();
+    // CVE → items listing it; a finding's CVE matches an item that also lists the finding's asset.
+    let mut by_cve: HashMap<u32, Vec<usize>, rustc_hash::FxBuildHasher> = HashMap::default();
+    for (i, w) in work.iter_mut().enumerate() {
+        for c in &w.item.cves {
+            by_cve.entry(cves.id(&cve_norm(c))).or_default().push(i);
+        }
+        w.asset_ids = w.item.assets.iter().map(|a| assets.id(&asset_norm(&a.identifier))).collect();
+        for &aid in &w.asset_ids {
+            by_key_asset.insert(pair(w.key_id, aid), i);
+        }
+        if w.sheet != Sheet::Closed {
+            by_key.entry(w.key_id).or_default().push(i);
+        }
+    }
+    let mut changes: Vec<Change> = Vec::new();
+    let mut not_tracked = Vec::new();
+    let mut placements: Vec<Option<usize>> = vec![None; input.scans.findings.len()];
+    // Closed items matched this month → the item that now carries them (reopened or new).
+    let mut reappeared: HashMap<usize, usize> = HashMap::new();
+    // New items of this month by group key, so one weakness on many assets is one item.
+    let mut new_by_group: HashMap<(u32, Option<AssetType>), usize> = HashMap::new();
+
+    for (fi, f) in input.scans.findings.iter().enumerate() {
+        let Some(rating) = rating::rate(&f.cvss, f.scanner_severity, &policy.rating_sources) else {
+            let decision = rating::decide(&f.cvss, f.scanner_severity, &policy.rating_sources);
+            not_tracked.push(NotTracked {
+                finding: fi,
+                weakness_key: f.weakness_key.clone(),
+                asset: f.asset.identifier.clone(),
+                reason: format!("informational: {}", decision.explanation),
+            });
+            continue;
+        };
+        let aid = assets.id(&asset_norm(&f.asset.identifier));
+        let kid = keys.id(&f.weakness_key);
+        let date = finding_date(f, as_of);
+        let split = policy.split_by_asset_type.then_some(f.asset.asset_type);
+        let sheet = if f.kind == FindingKind::Configuration { Sheet::Config } else { Sheet::Open };
+
+        // 1. The same weakness on the same asset; 2. the same CVE on the same asset (another
+        // scanner); 3. the weakness on other assets (join, when the policy says so).
+        let direct = by_key_asset.get(&pair(kid, aid)).copied();
+        let mut target = direct.or_else(|| {
+            f.cves.iter().find_map(|c| {
+                let items = by_cve.get(&cves.get(&cve_norm(c))?)?;
+                // Open items first, then the most recent closed one.
+                let on_asset = |&i: &usize| by_key_asset.get(&pair(work[i].key_id, aid)) == Some(&i);
+                items.iter().rev().copied().filter(on_asset).max_by_key(|&i| work[i].sheet != Sheet::Closed)
+            })
+        });
+        if let Some(t) = target
+            && work[t].sheet == Sheet::Closed
+        {
+            target = Some(resolve_closed(
+                t,
+                date,
+                sheet,
+                &mut work,
+                &mut reappeared,
+                &mut changes,
+                policy,
+                &mut high_water,
+                as_of,
+            ));
+        }
+        if target.is_none() && policy.new_assets_policy == NewAssetsPolicy::Join {
+            target = by_key.get(&kid).and_then(|v| {
+                v.iter()
+                    .copied()
+                    .find(|&i| work[i].sheet == sheet && (split.is_none() || work[i].item.asset_type == split))
+            });
+        }
+        let t = match target {
+            Some(t) => t,
+            None => match new_by_group.get(&(kid, split)) {
+                Some(&t) => t,
+                None => {
+                    high_water += 1;
+                    let id = new_id(prefix, policy.poam_id_width, high_water);
+                    let mut item = PoamItem::new(id, date, rating);
+                    item.weakness_key = Some(f.weakness_key.clone());
+                    item.asset_type = split;
+                    work.push(Work {
+                        item,
+                        sheet,
+                        key: f.weakness_key.clone(),
+                        key_id: kid,
+                        existed: false,
+                        changed: true,
+                        found: Vec::new(),
+                        asset_ids: Vec::new(),
+                    });
+                    let t = work.len() - 1;
+                    new_by_group.insert((kid, split), t);
+                    by_key.entry(kid).or_default().push(t);
+                    t
+                }
+            },
+        };
+        placements[fi] = Some(t);
+        let w = &mut work[t];
+        w.found.push((u32::try_from(fi).unwrap_or(u32::MAX), aid));
+        if !w.existed {
+            fill_new(&mut w.item, f, rating);
+        }
+        // A direct hit is already indexed (with the item's CVEs); index anything new.
+        if direct != Some(t) {
+            by_key_asset.entry(pair(kid, aid)).or_insert(t);
+            for c in &f.cves {
+                let list = by_cve.entry(cves.id(&cve_norm(c))).or_default();
+                if list.last() != Some(&t) {
+                    list.push(t);
+                }
+            }
+        }
+    }
+
+    // Scan coverage: which hosts were scanned, and how.
+    let mut scanned: HashMap<u32, (bool, Option<NaiveDate>)> = HashMap::new();
+    for h in &input.scans.context.hosts {
+        let e = scanned.entry(assets.id(&asset_norm(&h.identifier))).or_insert((false, None));
+        e.0 |= h.credentialed == Some(true);
+        let d = h.scan_end.or(h.scan_start).map(|t| t.date_naive());
+        e.1 = e.1.max(d);
+    }
+    let findings = &input.scans.findings;
+
+    // Deviations.
+    let register = deviation::by_item(input.deviations);
+    let mut issues = Vec::new();
+    let mut not_observed = Vec::new();
+
+    for w in work.iter_mut() {
+        let id = w.item.poam_id.clone();
+        if let Some(records) = register.get(id.as_str()) {
+            for what in deviation::apply(&mut w.item, records) {
+                w.changed = true;
+                changes.push(Change {
+                    poam_id: id.clone(),
+                    kind: ChangeKind::DeviationChanged,
+                    asset: None,
+                    detail: what,
+                });
+            }
+        }
+        // This period's assets of the item, by asset id, with their port/protocol refs.
+        // One ref per distinct (asset, port, protocol); sorting by asset id, then port/protocol.
+        w.found.sort_by(|a, b| {
+            let (fa, fb) = (&findings[a.0 as usize], &findings[b.0 as usize]);
+            a.1.cmp(&b.1).then(fa.port.cmp(&fb.port)).then(fa.protocol.cmp(&fb.protocol))
+        });
+        w.found.dedup_by(|a, b| {
+            let (fa, fb) = (&findings[a.0 as usize], &findings[b.0 as usize]);
+            a.1 == b.1 && fa.port == fb.port && fa.protocol == fb.protocol
+        });
+        // Fast path for an open item seen on exactly the same assets, ports and protocols as
+        // before (most items, most months): nothing about its assets changes.
+        if w.existed
+            && w.sheet != Sheet::Closed
+            && w.item.false_positive != DeviationFlag::Yes
+            && w.asset_ids.len() == w.item.assets.len()
+        {
+            let mut previous: Vec<(u32, Option<u16>, Option<&str>)> =
+                w.asset_ids.iter().zip(&w.item.assets).map(|(&aid, a)| (aid, a.port, a.protocol.as_deref())).collect();
+            previous.sort_unstable();
+            let mut now: Vec<(u32, Option<u16>, Option<&str>)> = w
+                .found
+                .iter()
+                .map(|&(fi, aid)| {
+                    let f = &findings[fi as usize];
+                    (aid, f.port.filter(|p| *p != 0), f.protocol.as_deref())
+                })
+                .collect();
+            now.sort_unstable();
+            now.dedup();
+            if previous == now {
+                continue;
+            }
+        }
+        let mut found: Vec<(u32, AssetRef)> = w
+            .found
+            .iter()
+            .map(|&(fi, aid)| {
+                let f = &findings[fi as usize];
+                (
+                    aid,
+                    AssetRef {
+                        identifier: f.asset.identifier.clone(),
+                        port: f.port.filter(|p| *p != 0),
+                        protocol: f.protocol.clone(),
+                    },
+                )
+            })
+            .collect();
+        if !w.existed {
+            w.item.original_detection_date =
+                w.found.iter().map(|&(fi, _)| finding_date(&findings[fi as usize], as_of)).min().unwrap_or(as_of);
+            let scanners: BTreeSet<&str> =
+                w.found.iter().map(|&(fi, _)| findings[fi as usize].scanner.as_str()).collect();
+            w.item.assets = found.drain(..).map(|(_, r)| r).collect();
+            w.item.assets.sort();
+            w.item.assets.dedup();
+            w.item.weakness_detector_source = scanners.into_iter().collect::<Vec<_>>().join("\n");
+            let detail = format!(
+                "new {} weakness {} on {} asset(s), first detected {}",
+                w.item.original_risk_rating.as_template(),
+                w.key,
+                w.item.assets.len(),
+                w.item.original_detection_date
+            );
+            changes.push(Change { poam_id: id.clone(), kind: ChangeKind::New, asset: None, detail });
+            continue;
+        }
+        if w.sheet == Sheet::Closed {
+            continue;
+        }
+        // Existing open item: assets found, remediated, or not observed.
+        let mut kept: Vec<AssetRef> = Vec::new();
+        let mut closed_assets: Vec<(String, Option<NaiveDate>)> = Vec::new();
+        let mut previous: Vec<(u32, &AssetRef)> = if w.asset_ids.len() == w.item.assets.len() {
+            w.asset_ids.iter().copied().zip(w.item.assets.iter()).collect()
+        } else {
+            w.item.assets.iter().map(|a| (assets.get(&asset_norm(&a.identifier)).unwrap_or(u32::MAX), a)).collect()
+        };
+        previous.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.port.cmp(&b.1.port)).then(a.1.protocol.cmp(&b.1.protocol)));
+
+        let found_ids: Vec<u32> = {
+            let mut v: Vec<u32> = found.iter().map(|(aid, _)| *aid).collect();
+            v.dedup();
+            v
+        };
+        for &aid in &found_ids {
+            if previous.binary_search_by_key(&aid, |(a, _)| *a).is_err() {
+                for (_, r) in found.iter().filter(|(a, _)| *a == aid) {
+                    changes.push(Change {
+                        poam_id: id.clone(),
+                        kind: ChangeKind::AssetAdded,
+                        asset: Some(r.to_string()),
+                        detail: "weakness detected on this asset this period".to_string(),
+                    });
+                }
+                w.changed = true;
+            }
+        }
+        let found_refs: Vec<AssetRef> = found.drain(..).map(|(_, r)| r).collect();
+        kept.extend(found_refs);
+        let mut last: Option<u32> = None;
+        for &(aid, a) in &previous {
+            if found_ids.binary_search(&aid).is_ok() {
+                continue;
+            }
+            let first_of_host = last != Some(aid);
+            last = Some(aid);
+            match scanned.get(&aid) {
+                Some((cred, date)) if *cred || !policy.closure_requires_credentialed_scan => {
+                    if first_of_host {
+                        closed_assets.push((a.identifier.clone(), *date));
+                    }
+                }
+                Some(_) => {
+                    kept.push(a.clone());
+                    if first_of_host {
+                        not_observed.push(NotObserved {
+                            poam_id: id.clone(),
+                            asset: a.identifier.clone(),
+                            reason: "not_credentialed".into(),
+                        });
+                    }
+                }
+                None => {
+                    kept.push(a.clone());
+                    if first_of_host {
+                        not_observed.push(NotObserved {
+                            poam_id: id.clone(),
+                            asset: a.identifier.clone(),
+                            reason: "not_scanned".into(),
+                        });
+                    }
+                }
+            }
+        }
+        let fp = w.item.false_positive == DeviationFlag::Yes;
+        let keep_open = w.item.operational_requirement == DeviationFlag::Yes || w.item.vendor_dependency;
+        if fp {
+            let date = register
+                .get(id.as_str())
+                .and_then(|r| r.iter().rev().find(|d| d.kind == deviation::DeviationKind::FalsePositive))
+                .and_then(|d| d.decided)
+                .unwrap_or(as_of);
+            close(w, date, ClosureReason::FalsePositive, "false positive approved by the AO", &mut changes);
+            continue;
+        }
+        if kept.is_empty() && keep_open {
+            let names: Vec<String> = closed_assets.iter().map(|(a, _)| a.clone()).collect();
+            changes.push(Change {
+                poam_id: id.clone(),
+                kind: ChangeKind::RemediationObservedKeptOpen,
+                asset: None,
+                detail: format!(
+                    "not detected on {} this period, but items with an operational requirement or vendor dependency stay open until it is withdrawn",
+                    names.join(", ")
+                ),
+            });
+            continue;
+        }
+        for (a, date) in &closed_assets {
+            let when = date.map(|d| format!(" on {d}")).unwrap_or_default();
+            changes.push(Change {
+                poam_id: id.clone(),
+                kind: ChangeKind::AssetClosed,
+                asset: Some(a.clone()),
+                detail: format!("remediated: the asset was scanned{when} and the weakness was not found"),
+            });
+            w.changed = true;
+        }
+        if kept.is_empty() {
+            let date = closed_assets.iter().filter_map(|(_, d)| *d).max().unwrap_or(as_of);
+            close(w, date, ClosureReason::Remediated, "remediated on every asset (verified by rescan)", &mut changes);
+            continue;
+        }
+        kept.sort();
+        kept.dedup();
+        if kept != w.item.assets {
+            w.item.assets = kept;
+            if !closed_assets.is_empty() {
+                let list: Vec<&str> = closed_assets.iter().map(|(a, _)| a.as_str()).collect();
+                add_milestone_change(
+                    &mut w.item,
+                    MilestoneChangeKind::Update,
+                    as_of,
+                    format!("Remediated on {}", list.join(", ")),
+                );
+            }
+        }
+    }
+
+    // Scheduled completion dates of new items, KEV columns, RA / fix-release schedule changes.
+    for w in work.iter_mut() {
+        let id = w.item.poam_id.clone();
+        if let Some(cat) = input.kev
+            && w.sheet != Sheet::Closed
+            && let Some(due) = cat.earliest_due(&w.item.cves)
+            && (!w.item.kev || w.item.kev_due_date != Some(due))
+        {
+            w.item.kev = true;
+            w.item.kev_due_date = Some(due);
+            w.changed = true;
+            if w.existed {
+                changes.push(Change {
+                    poam_id: id.clone(),
+                    kind: ChangeKind::KevAdded,
+                    asset: None,
+                    detail: format!("in the CISA KEV catalog, due {due} (BOD 22-01)"),
+                });
+            }
+        }
+        if w.sheet == Sheet::Closed {
+            continue;
+        }
+        let due = sla::evaluate(&w.item, policy, AsOf::date(as_of)).ok().and_then(|c| c.due_date);
+        if !w.existed {
+            w.item.scheduled_completion_date = due;
+            if let Some(d) = due {
+                w.item.planned_milestones = vec![Milestone {
+                    number: 1,
+                    date: d,
+                    description: format!("Remediate {} on all affected assets", w.item.weakness_source_identifier),
+                }];
+            }
+        } else if due != w.item.scheduled_completion_date
+            && (w.item.risk_adjustment == DeviationFlag::Yes || w.item.vendor_fix_release_date.is_some())
+            && let Some(d) = due
+        {
+            let why = if w.item.vendor_fix_release_date.is_some() && w.item.vendor_dependency {
+                "vendor fix released"
+            } else {
+                "approved risk adjustment"
+            };
+            let old = w.item.scheduled_completion_date.map_or_else(|| "none".to_string(), |d| d.to_string());
+            w.item.scheduled_completion_date = Some(d);
+            add_milestone_change(
+                &mut w.item,
+                MilestoneChangeKind::Update,
+                as_of,
+                format!("Scheduled completion date {old} → {d} ({why})"),
+            );
+            changes.push(Change {
+                poam_id: id.clone(),
+                kind: ChangeKind::ScheduleChanged,
+                asset: None,
+                detail: format!("{old} → {d} ({why})"),
+            });
+            w.changed = true;
+        }
+        // Became late between the previous POA&M date and this one.
+        if let Ok(now) = sla::evaluate(&w.item, policy, AsOf::date(as_of))
+            && now.is_late()
+        {
+            let before = input
+                .previous
+                .header
+                .poam_date
+                .filter(|_| w.existed)
+                .and_then(|d| sla::evaluate(&w.item, policy, AsOf::date(d)).ok())
+                .is_some_and(|c| c.is_late());
+            if !before {
+                changes.push(Change {
+                    poam_id: id.clone(),
+                    kind: ChangeKind::BecameLate,
+                    asset: None,
+                    detail: format!(
+                        "late by {} day(s): due {}",
+                        now.days_late,
+                        now.due_date.map(|d| d.to_string()).unwrap_or_default()
+                    ),
+                });
+            }
+        }
+        if w.changed {
+            w.item.status_date = Some(as_of);
+        }
+    }
+
+    // Deviation rule checks on the final items.
+    {
+        let items: HashMap<&str, &PoamItem> = work.iter().map(|w| (w.item.poam_id.as_str(), &w.item)).collect();
+        issues.extend(deviation::check(input.deviations, &items));
+    }
+
+    // Assemble, keeping previous order and appending new items.
+    let mut poam = Poam { header: input.previous.header.clone(), id_high_water: high_water, ..Poam::default() };
+    poam.header.poam_date = Some(as_of);
+    let ids: Vec<String> = work.iter().map(|w| w.item.poam_id.clone()).collect();
+    for w in work {
+        match w.sheet {
+            Sheet::Open => poam.open.push(w.item),
+            Sheet::Config => poam.configuration_findings.push(w.item),
+            Sheet::Closed => poam.closed.push(w.item),
+        }
+    }
+    let placements = placements.into_iter().map(|p| p.map(|i| ids[i].clone())).collect();
+    Ok(Reconciliation { poam, changes, not_tracked, not_observed, issues, placements })
+}
+
+/// A closed item matched again: absorbed (false positive), reopened, or succeeded by a new item.
+#[allow(clippy::too_many_arguments)]
+fn resolve_closed(
+    t: usize,
+    date: NaiveDate,
+    sheet: Sheet,
+    work: &mut Vec<Work>,
+    reappeared: &mut HashMap<usize, usize>,
+    changes: &mut Vec<Change>,
+    policy: &Policy,
+    high_water: &mut u64,
+    as_of: NaiveDate,
+) -> usize {
+    if let Some(&r) = reappeared.get(&t) {
+        return r;
+    }
+    let closure = work[t].item.closure.clone();
+    // A false positive keeps being reported by the scanner: it stays closed.
+    if closure.as_ref().is_some_and(|c| c.reason == ClosureReason::FalsePositive) {
+        reappeared.insert(t, t);
+        return t;
+    }
+    let closed_on = closure.as_ref().map_or(work[t].item.status_date.unwrap_or(as_of), |c| c.date);
+    let within = date <= closed_on + Days::new(u64::from(policy.reappearance_window_days));
+    let id = work[t].item.poam_id.clone();
+    if policy.reappearance_policy == ReappearancePolicy::ReopenWithinWindow && within {
+        let w = &mut work[t];
+        w.item.closure = None;
+        w.sheet = sheet;
+        w.changed = true;
+        w.item.assets.clear();
+        add_milestone_change(
+            &mut w.item,
+            MilestoneChangeKind::Update,
+            as_of,
+            format!("Reopened: detected again on {date} (closed {closed_on})"),
+        );
+        changes.push(Change {
+            poam_id: id,
+            kind: ChangeKind::Reopened,
+            asset: None,
+            detail: format!(
+                "detected again on {date}, {} day(s) after closure on {closed_on}",
+                (date - closed_on).num_days()
+            ),
+        });
+        reappeared.insert(t, t);
+        return t;
+    }
+    *high_water += 1;
+    let new_id = new_id(&policy.poam_id_prefix, policy.poam_id_width, *high_water);
+    let old = &work[t];
+    let mut item = PoamItem::new(new_id.clone(), date, old.item.original_risk_rating);
+    item.weakness_key = Some(old.key.clone());
+    item.reappearance_of = Some(id.clone());
+    item.comments = Some(format!("Reappearance of {id} (closed {closed_on})"));
+    let key = old.key.clone();
+    let key_id = old.key_id;
+    let template = old.item.clone();
+    let mut w =
+        Work { item, sheet, key, key_id, existed: false, changed: true, found: Vec::new(), asset_ids: Vec::new() };
+    copy_descriptive(&mut w.item, &template);
+    work.push(w);
+    let n = work.len() - 1;
+    changes.push(Change {
+        poam_id: new_id,
+        kind: ChangeKind::ReappearedAsNew,
+        asset: None,
+        detail: format!("{id} (closed {closed_on}) detected again on {date}, outside the reappearance window"),
+    });
+    reappeared.insert(t, n);
+    n
+}
+
+fn copy_descriptive(item: &mut PoamItem, from: &PoamItem) {
+    item.controls = from.controls.clone();
+    item.weakness_name = from.weakness_name.clone();
+    item.weakness_description = from.weakness_description.clone();
+    item.weakness_source_identifier = from.weakness_source_identifier.clone();
+    item.overall_remediation_plan = from.overall_remediation_plan.clone();
+    item.cves = from.cves.clone();
+    item.cvss = from.cvss.clone();
+    item.scanner_severity = from.scanner_severity.clone();
+}
+
+fn close(w: &mut Work, date: NaiveDate, reason: ClosureReason, why: &str, changes: &mut Vec<Change>) {
+    w.item.closure = Some(Closure { date, reason });
+    w.item.status_date = Some(date);
+    w.sheet = Sheet::Closed;
+    w.changed = true;
+    add_milestone_change(&mut w.item, MilestoneChangeKind::Complete, date, format!("Closed: {why}"));
+    changes.push(Change {
+        poam_id: w.item.poam_id.clone(),
+        kind: ChangeKind::Closed,
+        asset: None,
+        detail: format!("{why}, {date}"),
+    });
+}
+
+fn add_milestone_change(item: &mut PoamItem, kind: MilestoneChangeKind, date: NaiveDate, description: String) {
+    let last = item
+        .planned_milestones
+        .iter()
+        .map(|m| m.number)
+        .chain(item.milestone_changes.iter().map(|m| m.number))
+        .max()
+        .unwrap_or(0);
+    // An update to the remediation milestone keeps its number; other entries take a new one.
+    let number = match kind {
+        MilestoneChangeKind::New => last + 1,
+        _ => item.planned_milestones.first().map_or(last + 1, |m| m.number),
+    };
+    item.milestone_changes.push(MilestoneChange { number, kind, date, description });
+}
+
+fn new_id(prefix: &str, width: u8, n: u64) -> String {
+    format!("{prefix}{n:0width$}", width = usize::from(width))
+}
+
+fn fill_new(item: &mut PoamItem, f: &Finding, rating: RiskRating) {
+    if item.weakness_name.is_empty() {
+        item.weakness_name = f.name.clone();
+        item.weakness_description = f.description.clone();
+        item.weakness_source_identifier = f.scanner_id.clone();
+        item.overall_remediation_plan = f.solution.clone().unwrap_or_default();
+        item.controls = match f.kind {
+            FindingKind::Configuration => "CM-6".to_string(),
+            FindingKind::Code => "SA-11".to_string(),
+            FindingKind::Vulnerability => "RA-5".to_string(),
+        };
+        item.scanner_severity = f.scanner_severity_label.clone();
+        item.cvss = f.cvss.clone();
+    }
+    if rating > item.original_risk_rating {
+        item.original_risk_rating = rating;
+    }
+    for c in &f.cves {
+        if !item.cves.contains(c) {
+            item.cves.push(c.clone());
+        }
+    }
+}

@@ -61,7 +61,7 @@ proptest! {
             for (i, p) in r.placements.iter().enumerate() {
                 prop_assert_eq!(p.is_none(), untracked.contains(&i));
                 if let Some(id) = p {
-                    prop_assert!(r.poam.items().any(|it| &it.poam_id == id));
+                    prop_assert!(r.poam.items().any(|it| it.poam_id.as_str() == &**id));
                 }
             }
             // No ID is ever reused, and IDs are unique.

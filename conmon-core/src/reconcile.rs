@@ -144,7 +144,7 @@ pub struct Reconciliation {
     /// Rule findings (deviation checks).
     pub issues: Vec<Issue>,
     /// For each input finding, the POA&M ID of its item (`None`: see `not_tracked`).
-    pub placements: Vec<Option<String>>,
+    pub placements: Vec<Option<std::sync::Arc<str>>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,10 +162,29 @@ struct Work {
     key_id: u32,
     existed: bool,
     changed: bool,
-    /// This period's findings placed on the item: (finding index, asset id).
-    found: Vec<(u32, u32)>,
     /// Asset ids of `item.assets` as they were at the start (previous items only).
     asset_ids: Vec<u32>,
+}
+
+/// A finding placed on an item: its asset id, port (0: none) and protocol id, then its index.
+/// The derived order (asset, port, protocol) is the order assets are compared in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Hit {
+    aid: u32,
+    port: u16,
+    proto: u32,
+    fi: u32,
+}
+
+/// Protocol ids: the common ones fixed, others interned.
+fn proto_id(p: Option<&str>, protos: &mut Interner) -> u32 {
+    match p {
+        None => 0,
+        Some("tcp") => 1,
+        Some("udp") => 2,
+        Some("icmp") => 3,
+        Some(other) => 4 + protos.id(other),
+    }
 }
 
 /// A map keyed by two dense ids packed in a u64, with a fast integer hash (the ids are assigned
@@ -177,9 +196,11 @@ fn pair(a: u32, b: u32) -> u64 {
 }
 
 /// Strings → dense ids, so that the indexes hash small integers and lookups never allocate.
+/// The strings come from input files, so the hasher is per-process seeded (foldhash's random
+/// state), which keeps crafted collisions impractical at a fraction of SipHash's cost.
 #[derive(Debug, Default)]
 struct Interner {
-    map: HashMap<String, u32>,
+    map: HashMap<String, u32, foldhash::fast::RandomState>,
 }
 
 impl Interner {
@@ -320,40 +341,41 @@ pub fn check_transition(previous: &Poam, current: &Poam) -> Vec<Issue> {
 
 /// Reconciles one month.
 pub fn reconcile(input: &Inputs<'_>) -> Result<Reconciliation> {
+    check_previous(input.previous, "previous POA&M")?;
+    reconcile_checked(input.previous.clone(), input)
+}
+
+/// [`reconcile`] taking last month's POA&M by value (`input.previous` is then ignored), which
+/// saves copying it: what the monthly job does after reading the previous POA&M from disk.
+pub fn reconcile_owned(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliation> {
+    check_previous(&previous, "previous POA&M")?;
+    reconcile_checked(previous, input)
+}
+
+fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliation> {
     let policy = input.policy;
     let as_of = input.as_of;
-    check_previous(input.previous, "previous POA&M")?;
     let prefix = policy.poam_id_prefix.as_str();
+    let Poam { header, open, closed, configuration_findings, id_high_water } = previous;
+    let previous_date = header.poam_date;
 
     // Working copy of every previous item, and the indexes that find them.
-    let mut work: Vec<Work> = Vec::new();
+    let mut work: Vec<Work> = Vec::with_capacity(open.len() + closed.len() + configuration_findings.len());
     let mut keys = Interner::default();
     let mut assets = Interner::default();
     let mut cves = Interner::default();
-    let mut high_water = input.previous.id_high_water;
-    let sheets = [
-        (Sheet::Closed, &input.previous.closed),
-        (Sheet::Config, &input.previous.configuration_findings),
-        (Sheet::Open, &input.previous.open),
-    ];
+    let mut protos = Interner::default();
+    let mut high_water = id_high_water;
+    let sheets = [(Sheet::Closed, closed), (Sheet::Config, configuration_findings), (Sheet::Open, open)];
     for (sheet, items) in sheets {
-        for item in items.iter() {
+        for item in items {
             if let Some(n) = id_number(&item.poam_id, prefix) {
                 high_water = high_water.max(n);
             }
             let sheet = if item.is_closed() { Sheet::Closed } else { sheet };
-            let key = item_key(item);
+            let key = item_key(&item);
             let key_id = keys.id(&key);
-            work.push(Work {
-                key,
-                key_id,
-                item: item.clone(),
-                sheet,
-                existed: true,
-                changed: false,
-                found: Vec::new(),
-                asset_ids: Vec::new(),
-            });
+            work.push(Work { key, key_id, item, sheet, existed: true, changed: false, asset_ids: Vec::new() });
         }
     }
     // Closed items first, so that open ones win when both list the same key and asset.
@@ -382,6 +404,10 @@ pub fn reconcile(input: &Inputs<'_>) -> Result<Reconciliation> {
     // New items of this month by group key, so one weakness on many assets is one item.
     let mut new_by_group: HashMap<(u32, Option<AssetType>), usize> = HashMap::new();
 
+    let n_previous = work.len();
+    // Every placed finding as (item index, hit); grouped per item by one sort after the loop,
+    // rather than pushed into each item (which costs a cache miss per finding).
+    let mut hits: Vec<(u32, Hit)> = Vec::with_capacity(input.scans.findings.len());
     for (fi, f) in input.scans.findings.iter().enumerate() {
         let Some(rating) = rating::rate(&f.cvss, f.scanner_severity, &policy.rating_sources) else {
             let decision = rating::decide(&f.cvss, f.scanner_severity, &policy.rating_sources);
@@ -449,7 +475,6 @@ pub fn reconcile(input: &Inputs<'_>) -> Result<Reconciliation> {
                         key_id: kid,
                         existed: false,
                         changed: true,
-                        found: Vec::new(),
                         asset_ids: Vec::new(),
                     });
                     let t = work.len() - 1;
@@ -460,10 +485,12 @@ pub fn reconcile(input: &Inputs<'_>) -> Result<Reconciliation> {
             },
         };
         placements[fi] = Some(t);
-        let w = &mut work[t];
-        w.found.push((u32::try_from(fi).unwrap_or(u32::MAX), aid));
-        if !w.existed {
-            fill_new(&mut w.item, f, rating);
+        let proto = proto_id(f.protocol.as_deref(), &mut protos);
+        let hit = Hit { aid, port: f.port.unwrap_or(0), proto, fi: u32::try_from(fi).unwrap_or(u32::MAX) };
+        hits.push((u32::try_from(t).unwrap_or(u32::MAX), hit));
+        // Items created this run come after the previous ones; only they take finding details.
+        if t >= n_previous {
+            fill_new(&mut work[t].item, f, rating);
         }
         // A direct hit is already indexed (with the item's CVEs); index anything new.
         if direct != Some(t) {
@@ -486,13 +513,25 @@ pub fn reconcile(input: &Inputs<'_>) -> Result<Reconciliation> {
         e.1 = e.1.max(d);
     }
     let findings = &input.scans.findings;
+    hits.sort_unstable();
+    hits.dedup_by(|a, b| (a.0, a.1.aid, a.1.port, a.1.proto) == (b.0, b.1.aid, b.1.port, b.1.proto));
+    // starts[i]..starts[i + 1] are item i's hits in `flat`.
+    let mut starts = vec![0usize; work.len() + 1];
+    for (t, _) in &hits {
+        starts[*t as usize + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let flat: Vec<Hit> = hits.into_iter().map(|(_, h)| h).collect();
 
     // Deviations.
     let register = deviation::by_item(input.deviations);
     let mut issues = Vec::new();
     let mut not_observed = Vec::new();
 
-    for w in work.iter_mut() {
+    for (wi, w) in work.iter_mut().enumerate() {
+        let found: &[Hit] = &flat[starts[wi]..starts[wi + 1]];
         let id = w.item.poam_id.clone();
         if let Some(records) = register.get(id.as_str()) {
             for what in deviation::apply(&mut w.item, records) {
@@ -505,61 +544,20 @@ pub fn reconcile(input: &Inputs<'_>) -> Result<Reconciliation> {
                 });
             }
         }
-        // This period's assets of the item, by asset id, with their port/protocol refs.
-        // One ref per distinct (asset, port, protocol); sorting by asset id, then port/protocol.
-        w.found.sort_by(|a, b| {
-            let (fa, fb) = (&findings[a.0 as usize], &findings[b.0 as usize]);
-            a.1.cmp(&b.1).then(fa.port.cmp(&fb.port)).then(fa.protocol.cmp(&fb.protocol))
-        });
-        w.found.dedup_by(|a, b| {
-            let (fa, fb) = (&findings[a.0 as usize], &findings[b.0 as usize]);
-            a.1 == b.1 && fa.port == fb.port && fa.protocol == fb.protocol
-        });
-        // Fast path for an open item seen on exactly the same assets, ports and protocols as
-        // before (most items, most months): nothing about its assets changes.
-        if w.existed
-            && w.sheet != Sheet::Closed
-            && w.item.false_positive != DeviationFlag::Yes
-            && w.asset_ids.len() == w.item.assets.len()
-        {
-            let mut previous: Vec<(u32, Option<u16>, Option<&str>)> =
-                w.asset_ids.iter().zip(&w.item.assets).map(|(&aid, a)| (aid, a.port, a.protocol.as_deref())).collect();
-            previous.sort_unstable();
-            let mut now: Vec<(u32, Option<u16>, Option<&str>)> = w
-                .found
-                .iter()
-                .map(|&(fi, aid)| {
-                    let f = &findings[fi as usize];
-                    (aid, f.port.filter(|p| *p != 0), f.protocol.as_deref())
-                })
-                .collect();
-            now.sort_unstable();
-            now.dedup();
-            if previous == now {
-                continue;
+        // This period's hits: one per distinct (asset, port, protocol), ordered on integers only.
+        let asset_ref = |h: &Hit| {
+            let f = &findings[h.fi as usize];
+            AssetRef {
+                identifier: f.asset.identifier.clone(),
+                port: f.port.filter(|p| *p != 0),
+                protocol: f.protocol.clone(),
             }
-        }
-        let mut found: Vec<(u32, AssetRef)> = w
-            .found
-            .iter()
-            .map(|&(fi, aid)| {
-                let f = &findings[fi as usize];
-                (
-                    aid,
-                    AssetRef {
-                        identifier: f.asset.identifier.clone(),
-                        port: f.port.filter(|p| *p != 0),
-                        protocol: f.protocol.clone(),
-                    },
-                )
-            })
-            .collect();
+        };
         if !w.existed {
             w.item.original_detection_date =
-                w.found.iter().map(|&(fi, _)| finding_date(&findings[fi as usize], as_of)).min().unwrap_or(as_of);
-            let scanners: BTreeSet<&str> =
-                w.found.iter().map(|&(fi, _)| findings[fi as usize].scanner.as_str()).collect();
-            w.item.assets = found.drain(..).map(|(_, r)| r).collect();
+                found.iter().map(|h| finding_date(&findings[h.fi as usize], as_of)).min().unwrap_or(as_of);
+            let scanners: BTreeSet<&str> = found.iter().map(|h| findings[h.fi as usize].scanner.as_str()).collect();
+            w.item.assets = found.iter().map(asset_ref).collect();
             w.item.assets.sort();
             w.item.assets.dedup();
             w.item.weakness_detector_source = scanners.into_iter().collect::<Vec<_>>().join("\n");
@@ -577,72 +575,96 @@ pub fn reconcile(input: &Inputs<'_>) -> Result<Reconciliation> {
             continue;
         }
         // Existing open item: assets found, remediated, or not observed.
-        let mut kept: Vec<AssetRef> = Vec::new();
+        let old: Vec<AssetRef> = std::mem::take(&mut w.item.assets);
+        let ids_known = w.asset_ids.len() == old.len();
+        // (asset id, port, protocol id, index in `old`), in hit order.
+        let mut previous: Vec<(u32, u16, u32, usize)> = old
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let aid =
+                    if ids_known { w.asset_ids[i] } else { assets.get(&asset_norm(&a.identifier)).unwrap_or(u32::MAX) };
+                (aid, a.port.unwrap_or(0), proto_id(a.protocol.as_deref(), &mut protos), i)
+            })
+            .collect();
+        previous.sort_unstable();
+        let unchanged = previous.len() == found.len()
+            && previous.iter().zip(found).all(|(p, h)| (p.0, p.1, p.2) == (h.aid, h.port, h.proto));
+        if unchanged && w.item.false_positive != DeviationFlag::Yes {
+            // Fast path (most items, most months): the same assets, ports and protocols.
+            w.item.assets = old;
+            continue;
+        }
+        let mut old: Vec<Option<AssetRef>> = old.into_iter().map(Some).collect();
+        let mut kept: Vec<AssetRef> = Vec::with_capacity(found.len() + previous.len());
         let mut closed_assets: Vec<(String, Option<NaiveDate>)> = Vec::new();
-        let mut previous: Vec<(u32, &AssetRef)> = if w.asset_ids.len() == w.item.assets.len() {
-            w.asset_ids.iter().copied().zip(w.item.assets.iter()).collect()
-        } else {
-            w.item.assets.iter().map(|a| (assets.get(&asset_norm(&a.identifier)).unwrap_or(u32::MAX), a)).collect()
-        };
-        previous.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.port.cmp(&b.1.port)).then(a.1.protocol.cmp(&b.1.protocol)));
-
-        let found_ids: Vec<u32> = {
-            let mut v: Vec<u32> = found.iter().map(|(aid, _)| *aid).collect();
-            v.dedup();
-            v
-        };
-        for &aid in &found_ids {
-            if previous.binary_search_by_key(&aid, |(a, _)| *a).is_err() {
-                for (_, r) in found.iter().filter(|(a, _)| *a == aid) {
-                    changes.push(Change {
-                        poam_id: id.clone(),
-                        kind: ChangeKind::AssetAdded,
-                        asset: Some(r.to_string()),
-                        detail: "weakness detected on this asset this period".to_string(),
-                    });
+        let prev_has_asset = |aid: u32| previous.binary_search_by(|p| p.0.cmp(&aid)).is_ok();
+        let mut added_any = false;
+        for h in found {
+            let same = previous.binary_search_by(|p| (p.0, p.1, p.2).cmp(&(h.aid, h.port, h.proto)));
+            match same {
+                Ok(j) => {
+                    if let Some(r) = old[previous[j].3].take() {
+                        kept.push(r);
+                    }
                 }
-                w.changed = true;
+                Err(_) => {
+                    let r = asset_ref(h);
+                    if !prev_has_asset(h.aid) {
+                        changes.push(Change {
+                            poam_id: id.clone(),
+                            kind: ChangeKind::AssetAdded,
+                            asset: Some(r.to_string()),
+                            detail: "weakness detected on this asset this period".to_string(),
+                        });
+                        added_any = true;
+                    }
+                    kept.push(r);
+                }
             }
         }
-        let found_refs: Vec<AssetRef> = found.drain(..).map(|(_, r)| r).collect();
-        kept.extend(found_refs);
+        if added_any {
+            w.changed = true;
+        }
+        let found_has_asset = |aid: u32| found.binary_search_by(|h| h.aid.cmp(&aid)).is_ok();
         let mut last: Option<u32> = None;
-        for &(aid, a) in &previous {
-            if found_ids.binary_search(&aid).is_ok() {
+        for &(aid, _, _, i) in &previous {
+            if found_has_asset(aid) {
                 continue;
             }
             let first_of_host = last != Some(aid);
             last = Some(aid);
             match scanned.get(&aid) {
                 Some((cred, date)) if *cred || !policy.closure_requires_credentialed_scan => {
-                    if first_of_host {
+                    // Left in `old` until the item's fate is known (an OR/VD keeps it).
+                    if first_of_host && let Some(a) = &old[i] {
                         closed_assets.push((a.identifier.clone(), *date));
                     }
                 }
-                Some(_) => {
-                    kept.push(a.clone());
+                Some(_) | None => {
+                    let Some(a) = old[i].take() else { continue };
+                    let reason = if scanned.contains_key(&aid) { "not_credentialed" } else { "not_scanned" };
                     if first_of_host {
                         not_observed.push(NotObserved {
                             poam_id: id.clone(),
                             asset: a.identifier.clone(),
-                            reason: "not_credentialed".into(),
+                            reason: reason.to_string(),
                         });
                     }
-                }
-                None => {
-                    kept.push(a.clone());
-                    if first_of_host {
-                        not_observed.push(NotObserved {
-                            poam_id: id.clone(),
-                            asset: a.identifier.clone(),
-                            reason: "not_scanned".into(),
-                        });
-                    }
+                    kept.push(a);
                 }
             }
         }
         let fp = w.item.false_positive == DeviationFlag::Yes;
         let keep_open = w.item.operational_requirement == DeviationFlag::Yes || w.item.vendor_dependency;
+        if fp || (kept.is_empty() && keep_open) {
+            // The item keeps every asset it had plus any found now.
+            kept.extend(std::mem::take(&mut old).into_iter().flatten());
+            kept.sort();
+            kept.dedup();
+            w.item.assets = kept;
+            kept = Vec::new();
+        }
         if fp {
             let date = register
                 .get(id.as_str())
@@ -652,7 +674,7 @@ pub fn reconcile(input: &Inputs<'_>) -> Result<Reconciliation> {
             close(w, date, ClosureReason::FalsePositive, "false positive approved by the AO", &mut changes);
             continue;
         }
-        if kept.is_empty() && keep_open {
+        if !w.item.assets.is_empty() && keep_open && kept.is_empty() {
             let names: Vec<String> = closed_assets.iter().map(|(a, _)| a.clone()).collect();
             changes.push(Change {
                 poam_id: id.clone(),
@@ -676,23 +698,25 @@ pub fn reconcile(input: &Inputs<'_>) -> Result<Reconciliation> {
             w.changed = true;
         }
         if kept.is_empty() {
+            // A closed item keeps the assets it had on the Closed sheet.
+            let mut last_assets: Vec<AssetRef> = old.into_iter().flatten().collect();
+            last_assets.sort();
+            w.item.assets = last_assets;
             let date = closed_assets.iter().filter_map(|(_, d)| *d).max().unwrap_or(as_of);
             close(w, date, ClosureReason::Remediated, "remediated on every asset (verified by rescan)", &mut changes);
             continue;
         }
         kept.sort();
         kept.dedup();
-        if kept != w.item.assets {
-            w.item.assets = kept;
-            if !closed_assets.is_empty() {
-                let list: Vec<&str> = closed_assets.iter().map(|(a, _)| a.as_str()).collect();
-                add_milestone_change(
-                    &mut w.item,
-                    MilestoneChangeKind::Update,
-                    as_of,
-                    format!("Remediated on {}", list.join(", ")),
-                );
-            }
+        w.item.assets = kept;
+        if !closed_assets.is_empty() {
+            let list: Vec<&str> = closed_assets.iter().map(|(a, _)| a.as_str()).collect();
+            add_milestone_change(
+                &mut w.item,
+                MilestoneChangeKind::Update,
+                as_of,
+                format!("Remediated on {}", list.join(", ")),
+            );
         }
     }
 
@@ -758,10 +782,7 @@ pub fn reconcile(input: &Inputs<'_>) -> Result<Reconciliation> {
         if let Ok(now) = sla::evaluate(&w.item, policy, AsOf::date(as_of))
             && now.is_late()
         {
-            let before = input
-                .previous
-                .header
-                .poam_date
+            let before = previous_date
                 .filter(|_| w.existed)
                 .and_then(|d| sla::evaluate(&w.item, policy, AsOf::date(d)).ok())
                 .is_some_and(|c| c.is_late());
@@ -790,9 +811,9 @@ pub fn reconcile(input: &Inputs<'_>) -> Result<Reconciliation> {
     }
 
     // Assemble, keeping previous order and appending new items.
-    let mut poam = Poam { header: input.previous.header.clone(), id_high_water: high_water, ..Poam::default() };
+    let mut poam = Poam { header, id_high_water: high_water, ..Poam::default() };
     poam.header.poam_date = Some(as_of);
-    let ids: Vec<String> = work.iter().map(|w| w.item.poam_id.clone()).collect();
+    let ids: Vec<std::sync::Arc<str>> = work.iter().map(|w| std::sync::Arc::from(w.item.poam_id.as_str())).collect();
     for w in work {
         match w.sheet {
             Sheet::Open => poam.open.push(w.item),
@@ -800,7 +821,7 @@ pub fn reconcile(input: &Inputs<'_>) -> Result<Reconciliation> {
             Sheet::Closed => poam.closed.push(w.item),
         }
     }
-    let placements = placements.into_iter().map(|p| p.map(|i| ids[i].clone())).collect();
+    let placements = placements.into_iter().map(|p| p.map(|i| std::sync::Arc::clone(&ids[i]))).collect();
     Ok(Reconciliation { poam, changes, not_tracked, not_observed, issues, placements })
 }
 
@@ -863,8 +884,7 @@ fn resolve_closed(
     let key = old.key.clone();
     let key_id = old.key_id;
     let template = old.item.clone();
-    let mut w =
-        Work { item, sheet, key, key_id, existed: false, changed: true, found: Vec::new(), asset_ids: Vec::new() };
+    let mut w = Work { item, sheet, key, key_id, existed: false, changed: true, asset_ids: Vec::new() };
     copy_descriptive(&mut w.item, &template);
     work.push(w);
     let n = work.len() - 1;

@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::ScanSet;
-use super::common::{Counting, Tally, cvss, cvss_major, de_score, de_time, stream_json};
+use super::common::{Counting, ScoreEntry, Tally, de_score, de_time, pick_scores, stream_json};
 use crate::error::Result;
 use crate::model::{Asset, AssetType, Component, Finding, FindingKind, SourceFormat};
 
@@ -252,18 +252,17 @@ fn finding(r: &Record, res: &Resource) -> Result<Finding> {
         }
     }
     if let Some(v) = vuln {
-        let mut entries: Vec<(usize, &CvssEntry)> = v.cvss.iter().enumerate().collect();
-        entries.sort_by_key(|(i, e)| (e.source.as_deref() != Some("NVD"), *i));
-        for (i, e) in entries {
-            let Some(score) = e.base_score else { continue };
-            let c = cvss(score, e.base_vector.as_deref(), &format!("Vulnerabilities[0].Cvss[{i}].BaseScore"))?;
-            match cvss_major(e.version.as_deref(), e.base_vector.as_deref()) {
-                Some(2) if f.cvss.v2.is_none() => f.cvss.v2 = Some(c),
-                Some(3) if f.cvss.v3.is_none() => f.cvss.v3 = Some(c),
-                Some(4) if f.cvss.v4.is_none() => f.cvss.v4 = Some(c),
-                _ => {}
-            }
-        }
+        let entries: Vec<ScoreEntry<'_>> = v
+            .cvss
+            .iter()
+            .map(|e| ScoreEntry {
+                score: e.base_score,
+                vector: e.base_vector.as_deref(),
+                version: e.version.as_deref(),
+                nvd: e.source.as_deref() == Some("NVD"),
+            })
+            .collect();
+        pick_scores(&entries, &mut f.cvss, |i| format!("Vulnerabilities[0].Cvss[{i}].BaseScore"))?;
         f.see_also.extend(v.reference_urls.iter().cloned());
         f.exploit_available = match v.exploit_available.as_deref() {
             Some("YES") => Some(true),

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::{HostScan, ScanFile, ScanSet};
 use crate::error::{Error, Location, Result, from_json_error};
-use crate::model::{Asset, Cvss, SourceFormat};
+use crate::model::{Asset, Cvss, CvssScores, SourceFormat};
 
 // ---------------------------------------------------------------------------------------------
 // Streaming JSON
@@ -375,6 +375,43 @@ pub(crate) fn cvss_major(version: Option<&str>, vector: Option<&str>) -> Option<
             }
         })
     })
+}
+
+/// One CVSS entry as scanners list them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ScoreEntry<'a> {
+    pub score: Option<f64>,
+    pub vector: Option<&'a str>,
+    pub version: Option<&'a str>,
+    /// The entry is NVD's.
+    pub nvd: bool,
+}
+
+/// Fills the empty versions of `out` from a scanner's list of CVSS entries: NVD's entries first
+/// (R1.7 rates by NVD's score), then list order; the first score of each version wins. `field`
+/// names entry `i` in errors.
+pub(crate) fn pick_scores(
+    entries: &[ScoreEntry<'_>],
+    out: &mut CvssScores,
+    field: impl Fn(usize) -> String,
+) -> Result<()> {
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by_key(|&i| (!entries[i].nvd, i));
+    for i in order {
+        let e = entries[i];
+        let Some(score) = e.score else { continue };
+        let c = cvss(score, e.vector, &field(i))?;
+        let slot = match cvss_major(e.version, e.vector) {
+            Some(2) => &mut out.v2,
+            Some(3) => &mut out.v3,
+            Some(4) => &mut out.v4,
+            _ => continue,
+        };
+        if slot.is_none() {
+            *slot = Some(c);
+        }
+    }
+    Ok(())
 }
 
 /// Strips a trailing ` (os version)` from a Trivy target (`alpine:3.10 (alpine 3.10.2)`).

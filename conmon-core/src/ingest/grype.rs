@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::ScanSet;
-use super::common::{Counting, Tally, cvss, cvss_major, de_score, stream_json};
+use super::common::{Counting, ScoreEntry, Tally, cvss, de_score, pick_scores, stream_json};
 use crate::error::Result;
 use crate::model::{Asset, AssetType, Component, CvssScores, Finding, FindingKind, SourceFormat};
 
@@ -190,16 +190,18 @@ fn scores(v: Option<&Vuln>, index: usize, what: &str) -> Result<CvssScores> {
     let mut out = CvssScores::default();
     let Some(v) = v else { return Ok(out) };
     let field = format!("matches[{index}].{what}.cvss");
-    for e in v.cvss.iter().flatten() {
-        let Some(score) = e.metrics.as_ref().and_then(|m| m.base_score) else { continue };
-        let c = cvss(score, e.vector.as_deref(), &field)?;
-        match cvss_major(e.version.as_deref(), e.vector.as_deref()) {
-            Some(2) if out.v2.is_none() => out.v2 = Some(c),
-            Some(3) if out.v3.is_none() => out.v3 = Some(c),
-            Some(4) if out.v4.is_none() => out.v4 = Some(c),
-            _ => {}
-        }
-    }
+    let entries: Vec<ScoreEntry<'_>> = v
+        .cvss
+        .iter()
+        .flatten()
+        .map(|e| ScoreEntry {
+            score: e.metrics.as_ref().and_then(|m| m.base_score),
+            vector: e.vector.as_deref(),
+            version: e.version.as_deref(),
+            nvd: false,
+        })
+        .collect();
+    pick_scores(&entries, &mut out, |_| field.clone())?;
     if let (None, Some(old)) = (&out.v2, &v.cvss_v2)
         && let Some(s) = old.base_score
     {

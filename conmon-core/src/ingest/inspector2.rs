@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::ScanSet;
-use super::common::{Counting, Tally, cvss, cvss_major, de_score, de_time, stream_json};
+use super::common::{Counting, ScoreEntry, Tally, de_score, de_time, pick_scores, stream_json};
 use crate::error::Result;
 use crate::model::{Asset, AssetType, Component, Finding, FindingKind, SourceFormat};
 
@@ -247,19 +247,17 @@ fn finding(r: &Record, res: &Resource) -> Result<Finding> {
             }
         }
         // NVD's entry first, per the rating rule; otherwise the first of each version.
-        let mut entries: Vec<(usize, &CvssEntry)> = pkg.cvss.iter().enumerate().collect();
-        entries.sort_by_key(|(i, e)| (e.source.as_deref() != Some("NVD"), *i));
-        for (i, e) in entries {
-            let Some(score) = e.base_score else { continue };
-            let field = format!("packageVulnerabilityDetails.cvss[{i}].baseScore");
-            let c = cvss(score, e.scoring_vector.as_deref(), &field)?;
-            match cvss_major(e.version.as_deref(), e.scoring_vector.as_deref()) {
-                Some(2) if f.cvss.v2.is_none() => f.cvss.v2 = Some(c),
-                Some(3) if f.cvss.v3.is_none() => f.cvss.v3 = Some(c),
-                Some(4) if f.cvss.v4.is_none() => f.cvss.v4 = Some(c),
-                _ => {}
-            }
-        }
+        let entries: Vec<ScoreEntry<'_>> = pkg
+            .cvss
+            .iter()
+            .map(|e| ScoreEntry {
+                score: e.base_score,
+                vector: e.scoring_vector.as_deref(),
+                version: e.version.as_deref(),
+                nvd: e.source.as_deref() == Some("NVD"),
+            })
+            .collect();
+        pick_scores(&entries, &mut f.cvss, |i| format!("packageVulnerabilityDetails.cvss[{i}].baseScore"))?;
         f.see_also = pkg.reference_urls.clone();
         if let Some(u) = &pkg.source_url
             && !f.see_also.contains(u)

@@ -423,6 +423,82 @@ fn new_assets_join_or_open_a_new_item_per_policy() {
 }
 
 #[test]
+fn a_reappearance_and_a_new_asset_in_the_same_month_make_one_item() {
+    // V-101 (12345 on 10.0.0.5) closed 2026-02-20; in June it is back on 10.0.0.5 and also found on
+    // 10.0.0.6 for the first time. Outside the window: one new item V-160 carries both assets.
+    let previous = closed_v101("2026-02-20");
+    let june = scans(
+        vec![nessus("12345", "10.0.0.5", "2026-06-15", 8.1), nessus("12345", "10.0.0.6", "2026-06-15", 8.1)],
+        vec![host("10.0.0.5", "2026-06-15", true), host("10.0.0.6", "2026-06-15", true)],
+    );
+    let r = run(&previous, &june, &[], "2026-06-15");
+    assert_eq!(r.poam.open.len(), 1, "{:#?}", r.poam.open);
+    let v = item(&r.poam, "V-160");
+    let ids: Vec<&str> = v.assets.iter().map(|a| a.identifier.as_str()).collect();
+    assert_eq!(ids, ["10.0.0.5", "10.0.0.6"]);
+    assert_eq!(r.poam.id_high_water, 160);
+    assert!(r.placements.iter().all(|p| p.as_deref() == Some("V-160")));
+    // Within the window: V-101 reopens and the new asset joins it (join policy).
+    let march = scans(
+        vec![nessus("12345", "10.0.0.6", "2026-03-12", 8.1), nessus("12345", "10.0.0.5", "2026-03-12", 8.1)],
+        vec![host("10.0.0.5", "2026-03-12", true), host("10.0.0.6", "2026-03-12", true)],
+    );
+    let r = run(&previous, &march, &[], "2026-03-13");
+    assert_eq!(r.poam.open.len(), 1, "{:#?}", r.poam.open);
+    assert_eq!(item(&r.poam, "V-101").assets.len(), 2);
+    assert_eq!(r.poam.id_high_water, 159);
+}
+
+#[test]
+fn split_by_asset_type_keeps_one_item_per_weakness_and_type() {
+    let mut policy = Policy::fedramp_rev5();
+    policy.split_by_asset_type = true;
+    let mut image = nessus("900", "registry.example/app:1.2", "2026-01-05", 5.0);
+    image.asset.asset_type = AssetType::Container;
+    let jan = scans(
+        vec![nessus("900", "10.0.0.1", "2026-01-05", 5.0), image.clone(), nessus("900", "10.0.0.2", "2026-01-06", 5.0)],
+        vec![host("10.0.0.1", "2026-01-05", true), host("10.0.0.2", "2026-01-06", true)],
+    );
+    let m1 = run_with(&Poam::default(), &jan, &[], None, &policy, "2026-01-13");
+    assert_eq!(m1.poam.open.len(), 2);
+    let os = item(&m1.poam, "V-1");
+    assert_eq!(os.asset_type, Some(AssetType::Os));
+    assert_eq!(os.assets.len(), 2);
+    assert_eq!(os.original_detection_date, d("2026-01-05"));
+    let c = item(&m1.poam, "V-2");
+    assert_eq!(c.asset_type, Some(AssetType::Container));
+    assert_eq!(c.assets[0].identifier, "registry.example/app:1.2");
+    // February: a new host joins the OS item, a new image joins the container item.
+    let mut image2 = nessus("900", "registry.example/app:1.3", "2026-02-05", 5.0);
+    image2.asset.asset_type = AssetType::Container;
+    let feb = scans(
+        vec![
+            nessus("900", "10.0.0.1", "2026-02-05", 5.0),
+            nessus("900", "10.0.0.2", "2026-02-05", 5.0),
+            nessus("900", "10.0.0.3", "2026-02-05", 5.0),
+            image,
+            image2,
+        ],
+        vec![
+            host("10.0.0.1", "2026-02-05", true),
+            host("10.0.0.2", "2026-02-05", true),
+            host("10.0.0.3", "2026-02-05", true),
+        ],
+    );
+    let m2 = run_with(&m1.poam, &feb, &[], None, &policy, "2026-02-13");
+    assert_eq!(m2.poam.open.len(), 2, "{:#?}", m2.poam.open);
+    assert_eq!(item(&m2.poam, "V-1").assets.len(), 3);
+    assert_eq!(item(&m2.poam, "V-2").assets.len(), 2);
+    assert_eq!(kinds(&m2, "V-1"), [ChangeKind::AssetAdded]);
+    assert_eq!(kinds(&m2, "V-2"), [ChangeKind::AssetAdded]);
+    // Without the split, the same January scans give one item with three assets.
+    let one = run(&Poam::default(), &jan, &[], "2026-01-13");
+    assert_eq!(one.poam.open.len(), 1);
+    assert_eq!(item(&one.poam, "V-1").assets.len(), 3);
+    assert_eq!(item(&one.poam, "V-1").asset_type, None);
+}
+
+#[test]
 fn informational_findings_are_not_tracked_with_a_reason() {
     let mut info = nessus("19506", "10.0.0.1", "2026-01-05", 0.0);
     info.cvss = Default::default();

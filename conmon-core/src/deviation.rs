@@ -217,6 +217,8 @@ pub fn check(register: &[Deviation], items: &HashMap<&str, &PoamItem>) -> Vec<Is
         if !d.active() {
             continue;
         }
+        // Every issue below concerns this deviation's item and one of its columns.
+        let mut flag = |issue: Issue, column: &str| issues.push(issue.item(&d.poam_id).deviation(&d.id).field(column));
         let original = item.original_risk_rating;
         // The rating an OR would sit on: the RA's requested rating when one is approved or
         // requested with it, else the item's effective rating.
@@ -228,37 +230,39 @@ pub fn check(register: &[Deviation], items: &HashMap<&str, &PoamItem>) -> Vec<Is
         if d.kind.has_or() {
             let rating = ra_rating.unwrap_or_else(|| item.effective_risk_rating());
             if rating == RiskRating::High {
-                issues.push(
+                flag(
                     Issue::error(
                         "deviation.or_on_high",
                         "R3.6",
                         "FedRAMP will not approve an OR for a High vulnerability; submit RA (DR type `OR RA`) to Moderate or lower",
-                    )
-                    .item(&d.poam_id)
-                    .deviation(&d.id)
-                    .field("W"),
+                    ),
+                    "W",
                 );
             }
         }
         if d.kind.has_ra() {
             match d.requested_rating {
-                None => issues.push(
-                    Issue::error("deviation.ra_without_rating", "R3.4", "a risk adjustment must name the requested rating")
-                        .item(&d.poam_id)
-                        .deviation(&d.id)
-                        .field("T"),
+                None => flag(
+                    Issue::error(
+                        "deviation.ra_without_rating",
+                        "R3.4",
+                        "a risk adjustment must name the requested rating",
+                    ),
+                    "T",
                 ),
-                Some(r) if r >= original => issues.push(
+                Some(r) if r >= original => flag(
                     Issue::warning(
                         "deviation.ra_not_lower",
                         "R3.4",
-                        format!("requested rating {} is not below the original {}", r.as_template(), original.as_template()),
-                    )
-                    .item(&d.poam_id)
-                    .deviation(&d.id)
-                    .field("T"),
+                        format!(
+                            "requested rating {} is not below the original {}",
+                            r.as_template(),
+                            original.as_template()
+                        ),
+                    ),
+                    "T",
                 ),
-                Some(r) if d.auto_approved && (level(original) - level(r) > 1) => issues.push(
+                Some(r) if d.auto_approved && (level(original) - level(r) > 1) => flag(
                     Issue::error(
                         "deviation.auto_ra_too_far",
                         "R3.4",
@@ -267,59 +271,46 @@ pub fn check(register: &[Deviation], items: &HashMap<&str, &PoamItem>) -> Vec<Is
                             original.as_template(),
                             r.as_template()
                         ),
-                    )
-                    .item(&d.poam_id)
-                    .deviation(&d.id)
-                    .field("AA"),
+                    ),
+                    "AA",
                 ),
                 Some(_) => {}
             }
         }
         if d.kind == DeviationKind::VendorDependency {
             if d.vendor_product.as_deref().is_none_or(|p| p.trim().is_empty()) {
-                issues.push(
+                flag(
                     Issue::error(
                         "deviation.vd_without_product",
                         "R3.7",
                         "a vendor dependency needs the vendor-dependent product name",
-                    )
-                    .item(&d.poam_id)
-                    .deviation(&d.id)
-                    .field("R"),
+                    ),
+                    "R",
                 );
             }
             if d.last_check_in.is_none() {
-                issues.push(
+                flag(
                     Issue::error(
                         "deviation.vd_without_check_in",
                         "R3.7",
                         "a vendor dependency needs the last vendor check-in date",
-                    )
-                    .item(&d.poam_id)
-                    .deviation(&d.id)
-                    .field("Q"),
+                    ),
+                    "Q",
                 );
             }
             if original == RiskRating::High && ra_rating.is_none_or(|r| r == RiskRating::High) {
-                issues.push(
+                flag(
                     Issue::error(
                         "deviation.vd_high_needs_ra",
                         "R3.7",
                         "a High vendor dependency must be risk-adjusted to Moderate or lower within 30 days (submit an RA)",
-                    )
-                    .item(&d.poam_id)
-                    .deviation(&d.id)
-                    .field("P"),
+                    ),
+                    "P",
                 );
             }
         }
         if d.kind == DeviationKind::FalsePositive && d.evidence.is_empty() && d.rationale.trim().is_empty() {
-            issues.push(
-                Issue::error("deviation.fp_without_evidence", "R3.5", "a false positive needs evidence")
-                    .item(&d.poam_id)
-                    .deviation(&d.id)
-                    .field("X"),
-            );
+            flag(Issue::error("deviation.fp_without_evidence", "R3.5", "a false positive needs evidence"), "X");
         }
     }
     issues

@@ -200,7 +200,9 @@ fn pair(a: u32, b: u32) -> u64 {
 /// state), which keeps crafted collisions impractical at a fraction of SipHash's cost.
 #[derive(Debug, Default)]
 struct Interner {
-    map: HashMap<String, u32, foldhash::fast::RandomState>,
+    // Keys of up to 24 bytes (nearly all weakness keys and asset identifiers) are stored inline
+    // in the table, so comparing a candidate does not chase a pointer to a cold heap block.
+    map: HashMap<compact_str::CompactString, u32, foldhash::fast::RandomState>,
 }
 
 impl Interner {
@@ -209,7 +211,7 @@ impl Interner {
             return i;
         }
         let i = u32::try_from(self.map.len()).unwrap_or(u32::MAX);
-        self.map.insert(s.to_string(), i);
+        self.map.insert(compact_str::CompactString::new(s), i);
         i
     }
     fn get(&self, s: &str) -> Option<u32> {
@@ -405,10 +407,32 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
     let mut new_by_group: HashMap<(u32, Option<AssetType>), usize> = HashMap::new();
 
     let n_previous = work.len();
+    // Which items were closed before this run, in a compact array the hot loop reads instead of
+    // the (large, cache-cold) items. Items reopened during the run still read as closed here and
+    // go through `resolve_closed`, which remembers what it did with them.
+    let closed_at_start: Vec<bool> = work.iter().map(|w| w.sheet == Sheet::Closed).collect();
+    let mut last_asset: Option<(&str, u32)> = None;
     // Every placed finding as (item index, hit); grouped per item by one sort after the loop,
     // rather than pushed into each item (which costs a cache miss per finding).
     let mut hits: Vec<(u32, Hit)> = Vec::with_capacity(input.scans.findings.len());
-    for (fi, f) in input.scans.findings.iter().enumerate() {
+    // Two passes, so that the result does not depend on the order of findings: the first places
+    // every finding that matches a previous item (which reopens or succeeds closed ones); the
+    // second places the rest, which then join those items or open new ones.
+    let n_findings = input.scans.findings.len();
+    let mut deferred: Vec<usize> = Vec::new();
+    let (mut k, mut second) = (0usize, false);
+    loop {
+        let fi = if second {
+            let Some(&fi) = deferred.get(k) else { break };
+            fi
+        } else if k < n_findings {
+            k
+        } else {
+            (k, second) = (0, true);
+            continue;
+        };
+        k += 1;
+        let f = &input.scans.findings[fi];
         let Some(rating) = rating::rate(&f.cvss, f.scanner_severity, &policy.rating_sources) else {
             let decision = rating::decide(&f.cvss, f.scanner_severity, &policy.rating_sources);
             not_tracked.push(NotTracked {
@@ -419,7 +443,16 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
             });
             continue;
         };
-        let aid = assets.id(&asset_norm(&f.asset.identifier));
+        // Scanners report host by host, so the asset is usually the previous finding's: compare
+        // with that hot string before hashing into the (cache-cold) interner.
+        let aid = match last_asset {
+            Some((prev, id)) if prev == f.asset.identifier.as_str() => id,
+            _ => {
+                let id = assets.id(&asset_norm(&f.asset.identifier));
+                last_asset = Some((f.asset.identifier.as_str(), id));
+                id
+            }
+        };
         let kid = keys.id(&f.weakness_key);
         let date = finding_date(f, as_of);
         let split = policy.split_by_asset_type.then_some(f.asset.asset_type);
@@ -437,7 +470,7 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
             })
         });
         if let Some(t) = target
-            && work[t].sheet == Sheet::Closed
+            && closed_at_start.get(t).copied().unwrap_or(false)
         {
             target = Some(resolve_closed(
                 t,
@@ -450,6 +483,23 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
                 &mut high_water,
                 as_of,
             ));
+            // A reopened or successor item is open now: other assets of the weakness found this
+            // month join it rather than open yet another item.
+            if let Some(r) = target
+                && work[r].sheet != Sheet::Closed
+            {
+                let list = by_key.entry(kid).or_default();
+                if !list.contains(&r) {
+                    list.push(r);
+                }
+                if r >= n_previous {
+                    new_by_group.entry((kid, split)).or_insert(r);
+                }
+            }
+        }
+        if target.is_none() && !second {
+            deferred.push(fi);
+            continue;
         }
         if target.is_none() && policy.new_assets_policy == NewAssetsPolicy::Join {
             target = by_key.get(&kid).and_then(|v| {
@@ -880,6 +930,7 @@ fn resolve_closed(
     let mut item = PoamItem::new(new_id.clone(), date, old.item.original_risk_rating);
     item.weakness_key = Some(old.key.clone());
     item.reappearance_of = Some(id.clone());
+    item.asset_type = old.item.asset_type;
     item.comments = Some(format!("Reappearance of {id} (closed {closed_on})"));
     let key = old.key.clone();
     let key_id = old.key_id;

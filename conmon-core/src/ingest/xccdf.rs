@@ -97,36 +97,18 @@ pub fn read<R: BufRead>(reader: R, label: &str) -> Result<ScanSet> {
         let pos = xml.buffer_position();
         let event = xml.read_event_into(&mut buf).map_err(|e| read_error(&e, pos, xml.error_position(), label))?;
         match event {
-            Event::Start(e) => {
-                depth += 1;
-                check_name(e.name().0, label, pos)?;
-                let name = local(e.name().0).to_string();
-                if field.is_none() {
-                    field = start(
-                        &name,
-                        &e,
-                        label,
-                        pos,
-                        &mut rule,
-                        &mut target,
-                        &mut result,
-                        &mut fact_name,
-                        &mut seen_root,
-                    )?
-                    .map(|t| (t, depth));
-                    if field.is_some() {
-                        text.clear();
-                    }
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                // An empty element has no text and no end event: only its attributes matter.
+                let empty = matches!(event, Event::Empty(_));
+                if !empty {
+                    depth += 1;
                 }
-            }
-            Event::Empty(e) => {
                 check_name(e.name().0, label, pos)?;
                 let name = local(e.name().0).to_string();
                 if field.is_none() {
-                    // An empty element has no text; only its attributes matter.
-                    let _ = start(
+                    let text_of = start(
                         &name,
-                        &e,
+                        e,
                         label,
                         pos,
                         &mut rule,
@@ -135,7 +117,12 @@ pub fn read<R: BufRead>(reader: R, label: &str) -> Result<ScanSet> {
                         &mut fact_name,
                         &mut seen_root,
                     )?;
-                    end(&name, &mut rule, &mut rules, &mut target, &mut targets, &mut result, &mut tally);
+                    if empty {
+                        end(&name, &mut rule, &mut rules, &mut target, &mut targets, &mut result, &mut tally);
+                    } else if let Some(t) = text_of {
+                        field = Some((t, depth));
+                        text.clear();
+                    }
                 }
             }
             Event::End(e) => {

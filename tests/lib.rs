@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod fixtures;
+mod formats;
 mod ingest_formats;
 mod ingest_nessus;
 mod reconcile;

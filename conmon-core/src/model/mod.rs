@@ -10,6 +10,7 @@ mod vdr;
 
 pub use cvss::{Cvss, CvssScores, CvssVersion};
 pub use finding::{Asset, AssetType, Component, Finding, FindingKind, SourceFormat};
+pub(crate) use poam::parse_template_date;
 pub use poam::{
     AssetRef, Closure, ClosureReason, DeviationFlag, Milestone, MilestoneChange, MilestoneChangeKind, Poam, PoamHeader,
     PoamItem,

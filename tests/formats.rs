@@ -336,3 +336,241 @@ fn a_failed_write_never_replaces_the_previous_workbook() {
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(left.len(), 1, "a temporary file was left behind");
 }
+
+/// NIST's OSCAL POA&M JSON Schema, put in target/oscal-schema by scripts/fetch-oscal-schema.sh
+/// (the test command runs it).
+fn oscal_schema() -> Option<serde_json::Value> {
+    let path = conmon_tests::workspace_root().join("target/oscal-schema/oscal_poam_schema.json");
+    let text = std::fs::read_to_string(&path).ok()?;
+    Some(serde_json::from_str(&text).unwrap())
+}
+
+#[test]
+fn oscal_poam_validates_against_the_nist_schema() {
+    let Some(schema) = oscal_schema() else {
+        eprintln!("skipped: run scripts/fetch-oscal-schema.sh to get NIST's OSCAL POA&M schema");
+        return;
+    };
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let poam = sample_poam(300, 11);
+    let doc = conmon_core::io::oscal::to_oscal(&poam, &Default::default());
+    let errors: Vec<String> =
+        validator.iter_errors(&doc).take(10).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // The schema is not vacuous: a risk without its required status is rejected.
+    let mut broken = doc.clone();
+    broken["plan-of-action-and-milestones"]["risks"][0].as_object_mut().unwrap().remove("status");
+    assert!(!validator.is_valid(&broken));
+
+    // FedRAMP shape (§9): every poam-item has a POAM-ID prop, one observation and one risk.
+    let p = &doc["plan-of-action-and-milestones"];
+    let items = p["poam-items"].as_array().unwrap();
+    assert_eq!(items.len(), 300);
+    let risks = p["risks"].as_array().unwrap();
+    for (item, src) in items.iter().zip(poam.items()) {
+        assert_eq!(item["props"][0]["name"], "POAM-ID");
+        assert_eq!(item["props"][0]["value"], src.poam_id.as_str());
+        assert_eq!(item["related-observations"].as_array().unwrap().len(), 1);
+        assert_eq!(item["related-risks"].as_array().unwrap().len(), 1);
+        let risk = risks.iter().find(|r| r["uuid"] == item["related-risks"][0]["risk-uuid"]).unwrap();
+        let expect_status = if src.is_closed() { "closed" } else { risk["status"].as_str().unwrap() };
+        assert_eq!(risk["status"], expect_status);
+        if let Some(due) = src.scheduled_completion_date {
+            assert_eq!(risk["deadline"], format!("{due}T00:00:00Z"));
+        }
+        let props = risk["props"].as_array().cloned().unwrap_or_default();
+        let has = |name: &str, value: &str| props.iter().any(|p| p["name"] == name && p["value"] == value);
+        if src.kev {
+            assert!(has("kev-catalog", "yes"));
+            assert!(has("kev-due-date", &src.kev_due_date.unwrap().to_string()));
+        }
+        if src.risk_adjustment == conmon_core::model::DeviationFlag::Yes {
+            assert!(has("risk-adjustment", "approved"));
+            assert!(risk["mitigating-factors"].as_array().is_some_and(|m| !m.is_empty()));
+        }
+        if src.vendor_dependency && !src.is_closed() {
+            assert!(has("vendor-dependency", "tracking"));
+            let log = risk["risk-log"]["entries"].as_array().unwrap();
+            assert!(log.iter().any(|e| e["title"] == "Vendor Check-in"));
+        }
+    }
+    // Deterministic: the same POA&M gives the same document.
+    assert_eq!(doc, conmon_core::io::oscal::to_oscal(&poam, &Default::default()));
+}
+
+#[test]
+fn oscal_output_has_the_shape_of_the_fedramp_examples() {
+    let Some(corpus) = shared_corpus() else {
+        eprintln!("skipped: ../shared/corpus is absent");
+        return;
+    };
+    let example: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(corpus.join("poam/fedramp-automation__rev5_FedRAMP-POAM-OSCAL-Template.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let ours = conmon_core::io::oscal::to_oscal(&sample_poam(20, 3), &Default::default());
+    let (e, o) = (&example["plan-of-action-and-milestones"], &ours["plan-of-action-and-milestones"]);
+    for key in ["uuid", "metadata", "system-id", "local-definitions", "observations", "risks", "poam-items"] {
+        assert!(e.get(key).is_some() && o.get(key).is_some(), "{key}");
+    }
+    // The same POAM-ID prop (name and namespace) as FedRAMP's example item.
+    assert_eq!(e["poam-items"][0]["props"][0]["name"], o["poam-items"][0]["props"][0]["name"]);
+    assert_eq!(e["poam-items"][0]["props"][0]["ns"], o["poam-items"][0]["props"][0]["ns"]);
+    assert_eq!(e["observations"][0]["methods"], o["observations"][0]["methods"]);
+    assert_eq!(e["observations"][0]["types"], o["observations"][0]["types"]);
+}
+
+fn vdr_item(id: &str, detected: &str, evaluated: Option<&str>, n: u8, irv: bool, lev: bool) -> PoamItem {
+    use conmon_core::model::{NRating, VdrFacts};
+    let t = |s: &str| -> chrono::DateTime<chrono::Utc> { s.parse().unwrap() };
+    let mut item = PoamItem::new(id, t(detected).date_naive(), RiskRating::Moderate);
+    item.weakness_name = format!("Weakness of {id}");
+    item.weakness_detector_source = "Nessus".into();
+    item.vdr = Some(VdrFacts {
+        detected_at: t(detected),
+        evaluated_at: evaluated.map(t),
+        n_rating: NRating::new(n).unwrap(),
+        internet_reachable: irv,
+        likely_exploitable: lev,
+        reductions: Vec::new(),
+        fully_mitigated_at: None,
+        remediated_at: None,
+        false_positive_at: None,
+    });
+    item
+}
+
+#[test]
+fn vdr_report_follows_the_rules_and_validates_against_the_schema_from_the_rule_text() {
+    use conmon_core::io::vdr;
+    use conmon_core::policy::{Policy, VdrLevel};
+    use conmon_core::sla::AsOf;
+    let mut policy = Policy::fedramp_rev5();
+    policy.vdr_level = VdrLevel::Low;
+    let mut poam = Poam::default();
+    poam.header.csp = "Example Cloud".into();
+    // Worked example 18: Low, N3, NLEV, evaluated 2026-01-05 → accepted unless fixed by 2026-07-16.
+    poam.open.push(vdr_item("V-18", "2026-01-02T09:00:00Z", Some("2026-01-05T00:00:00Z"), 3, false, false));
+    // Low, N4, IRV+LEV: 8 days from evaluation 2026-07-01 → due 2026-07-09, overdue at 2026-07-20.
+    poam.open.push(vdr_item("V-20", "2026-06-30T00:00:00Z", Some("2026-07-01T00:00:00Z"), 4, true, true));
+    // Low, N2, NIRV+LEV: 160 days from 2026-07-10 → on track.
+    poam.open.push(vdr_item("V-21", "2026-07-09T00:00:00Z", Some("2026-07-10T00:00:00Z"), 2, false, true));
+    // A false positive, closed.
+    let mut fp = vdr_item("V-22", "2026-07-01T00:00:00Z", Some("2026-07-02T00:00:00Z"), 3, true, true);
+    fp.vdr.as_mut().unwrap().false_positive_at = Some("2026-07-03T00:00:00Z".parse().unwrap());
+    poam.open.push(fp);
+    // A Rev5-only item: no VDR facts.
+    poam.open.push(PoamItem::new("V-23", d("2026-07-01"), RiskRating::Low));
+
+    let report = vdr::report(&poam, &policy, AsOf::date(d("2026-07-20"))).unwrap();
+    assert_eq!(report.items_without_vdr_facts, ["V-23"]);
+    assert_eq!(report.accepted_vulnerabilities.len(), 1);
+    let acc = &report.accepted_vulnerabilities[0];
+    assert_eq!(acc.provider_tracking_id, "V-18");
+    assert!(acc.acceptance_explanation.contains("192 days"), "{}", acc.acceptance_explanation);
+    let by_id = |id: &str| report.vulnerability_details.iter().find(|v| v.provider_tracking_id == id).unwrap();
+    let late = by_id("V-20");
+    assert!(late.overdue_status.is_overdue);
+    assert!(late.overdue_status.explanation.as_deref().unwrap().contains("2026-07-09"), "{:?}", late.overdue_status);
+    assert_eq!(late.next_reduction.as_ref().unwrap().target_n_rating, 3);
+    let ok = by_id("V-21");
+    assert!(!ok.overdue_status.is_overdue);
+    assert_eq!(ok.final_disposition, None);
+    assert_eq!(by_id("V-22").final_disposition, Some(vdr::FinalDisposition::FalsePositive));
+    // The day before the 192-day mark, V-18 is still a detail, not accepted.
+    let before = vdr::report(&poam, &policy, AsOf::date(d("2026-07-15"))).unwrap();
+    assert!(before.accepted_vulnerabilities.is_empty());
+
+    // The JSON validates against the schema written from the rule text, which is not vacuous.
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(conmon_tests::workspace_root().join("schema/vdr-report.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let json = serde_json::to_value(&report).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&json).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert_eq!(json["vulnerabilityDetails"][0]["finalDisposition"], serde_json::Value::Null);
+    let mut bad = json.clone();
+    bad["vulnerabilityDetails"][0]["overdueStatus"] = serde_json::json!({ "isOverdue": true });
+    assert!(!validator.is_valid(&bad), "an overdue vulnerability without an explanation must be rejected");
+    let mut bad = json.clone();
+    bad["vulnerabilityDetails"][0]["nRating"] = serde_json::json!(6);
+    assert!(!validator.is_valid(&bad));
+    let mut bad = json;
+    bad["vulnerabilityDetails"][0]["finalDisposition"] = serde_json::json!("Remediated");
+    assert!(!validator.is_valid(&bad));
+}
+
+/// LibreOffice's `soffice`, when installed (scripts/test.sh installs Debian's
+/// libreoffice-calc-nogui when it can).
+fn soffice() -> Option<std::path::PathBuf> {
+    ["/usr/bin/soffice", "/usr/local/bin/soffice", "/usr/bin/libreoffice"]
+        .iter()
+        .map(std::path::PathBuf::from)
+        .find(|p| p.exists())
+}
+
+/// The written workbook opens in LibreOffice, which converts every sheet to CSV with the same
+/// cell values (dates as shown, yyyy-mm-dd; risky text as the original text).
+#[test]
+fn libreoffice_opens_the_workbook_and_reads_the_same_values() {
+    let Some(soffice) = soffice() else {
+        eprintln!("skipped: LibreOffice is not installed (apt-get install libreoffice-calc-nogui)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("poam.xlsx");
+    let mut poam = sample_poam(300, 5);
+    poam.open.extend(risky_poam().open.into_iter().map(|mut i| {
+        i.poam_id = format!("R-{}", i.poam_id);
+        i
+    }));
+    xlsx::write_poam_file(&poam, &path).unwrap();
+    let profile = format!("-env:UserInstallation=file://{}", dir.path().join("profile").display());
+    // Filter options: comma, double quote, UTF-8, from line 1, ..., cell contents as shown,
+    // every sheet to its own file (-1).
+    let filter = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1";
+    let out = std::process::Command::new(&soffice)
+        .args([profile.as_str(), "--headless", "--convert-to", filter, "--outdir"])
+        .arg(dir.path())
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "soffice failed: {}", String::from_utf8_lossy(&out.stderr));
+    let sheets = [("Open POA&M Items", &poam.open), ("Closed POA&M Items", &poam.closed)];
+    for (sheet, items) in sheets {
+        let csv_path = dir.path().join(format!("poam-{sheet}.csv"));
+        let text = std::fs::read_to_string(&csv_path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}; files: {:?}",
+                csv_path.display(),
+                std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect::<Vec<_>>()
+            )
+        });
+        let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+        let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+        let headers: Vec<&str> = rows[4].iter().take(31).collect();
+        let want: Vec<&str> = conmon_core::io::template::COLUMNS.iter().map(|c| c.header).collect();
+        assert_eq!(headers, want, "{sheet} headers");
+        assert!(rows.len() >= 5 + items.len(), "{sheet}: {} rows", rows.len());
+        for (item, row) in items.iter().zip(&rows[5..]) {
+            for (c, cell) in conmon_core::io::template::cells(item).iter().enumerate() {
+                let expect = match cell {
+                    conmon_core::io::template::Cell::Empty => String::new(),
+                    conmon_core::io::template::Cell::Text(s) => s.to_string(),
+                    conmon_core::io::template::Cell::Date(d) => d.to_string(),
+                };
+                let got = row.get(c).unwrap_or("");
+                assert_eq!(
+                    got.replace("\r\n", "\n"),
+                    expect.replace("\r\n", "\n"),
+                    "{sheet} {} column {}",
+                    item.poam_id,
+                    c + 1
+                );
+            }
+        }
+    }
+}

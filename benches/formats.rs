@@ -1,0 +1,70 @@
+//! Writing the monthly deliverables: the FedRAMP POA&M workbook and the POA&M CSV of a generated
+//! 100,000-item POA&M (every column A-AE filled as a provider's would be), beside a baseline
+//! measured in the same run: rust_xlsxwriter writing the same number of plain string cells
+//! (31 per item, prepared beforehand) in the same constant-memory mode, with no formats, dates,
+//! validation or injection guard, the least any xlsx writer must do.
+//!
+//! Full run: `cargo bench -p conmon-benches --bench formats`; smoke: `-- --test` (2,000 items).
+//! Target (issue 5): a 100,000-item workbook in under 5 s.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+use std::io::Cursor;
+
+use conmon_core::io::{csv as poam_csv, template, xlsx};
+use conmon_tests::sample_poam;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+fn baseline(rows: &[Vec<String>]) -> usize {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet_with_constant_memory().unwrap();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, s) in row.iter().enumerate() {
+            ws.write_string(r as u32, c as u16, s).unwrap();
+        }
+    }
+    let mut out = Cursor::new(Vec::new());
+    wb.save_to_writer(&mut out).unwrap();
+    out.into_inner().len()
+}
+
+fn bench(c: &mut Criterion) {
+    let smoke = std::env::args().any(|a| a == "--test");
+    let n = if smoke { 2_000 } else { 100_000 };
+    let poam = sample_poam(n, 42);
+    let rows: Vec<Vec<String>> = poam
+        .items()
+        .map(|i| {
+            template::cells(i)
+                .iter()
+                .map(|c| match c {
+                    template::Cell::Empty => String::new(),
+                    template::Cell::Text(s) => s.to_string(),
+                    template::Cell::Date(d) => d.to_string(),
+                })
+                .collect()
+        })
+        .collect();
+    let mut group = c.benchmark_group("deliverables");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(n as u64));
+    group.bench_function(format!("poam_xlsx/{n}_items"), |b| {
+        b.iter(|| {
+            let mut out = Cursor::new(Vec::new());
+            xlsx::write_poam(&poam, &mut out, "poam.xlsx").unwrap();
+            black_box(out.into_inner().len())
+        });
+    });
+    group.bench_function(format!("baseline_plain_xlsx_cells/{n}_items"), |b| b.iter(|| black_box(baseline(&rows))));
+    group.bench_function(format!("poam_csv/{n}_items"), |b| {
+        b.iter(|| {
+            let mut out = Vec::new();
+            poam_csv::write_poam(&poam, &mut out, "poam.csv").unwrap();
+            black_box(out.len())
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

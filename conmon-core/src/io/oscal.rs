@@ -1,0 +1,427 @@
+//! OSCAL POA&M JSON export following the FedRAMP OSCAL POA&M guide (fedramp-rules.md §9).
+//!
+//! Per POA&M item: one `poam-item` (prop `POAM-ID`, one related observation, one related risk),
+//! one `observation` (the detection: `collected` = Original Detection Date, method `TEST`, type
+//! `finding`, the scanner as a tool actor, the assets as inventory-item subjects) and one `risk`
+//! (status, `deadline` = Scheduled Completion Date, initial and adjusted likelihood/impact
+//! facets, `impacted-control-id`, deviation props, KEV props, CVEs as threat ids, the remediation
+//! plan with one milestone task per planned milestone, and a risk log: milestone changes, vendor
+//! check-ins, closure). Scanners become software components and assets inventory items in
+//! `local-definitions`.
+//!
+//! UUIDs are name-based (v5) from the system name and the POA&M ID, so exporting the same POA&M
+//! twice gives the same document, and a risk keeps its UUID month after month.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::error::{Error, Location, Result};
+use crate::model::{DeviationFlag, Poam, PoamItem, RiskRating};
+
+/// The FedRAMP OSCAL namespace for props.
+pub const FEDRAMP_NS: &str = "https://fedramp.gov/ns/oscal";
+
+/// Export options.
+#[derive(Debug, Clone)]
+pub struct OscalOptions {
+    /// `metadata.oscal-version`.
+    pub oscal_version: String,
+    /// FedRAMP system identifier (`system-id`); the system name when not given.
+    pub fedramp_id: Option<String>,
+}
+
+impl Default for OscalOptions {
+    fn default() -> Self {
+        OscalOptions { oscal_version: "1.1.2".to_string(), fedramp_id: None }
+    }
+}
+
+/// A single-line, trimmed, non-empty string (OSCAL `string` / `markup-line`), or `fallback`.
+fn line(s: &str, fallback: &str) -> String {
+    let one: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.is_empty() { fallback.to_string() } else { one }
+}
+
+/// Multi-line markup: kept, or `fallback` when blank.
+fn multiline(s: &str, fallback: &str) -> String {
+    let t = s.trim();
+    if t.is_empty() { fallback.to_string() } else { t.to_string() }
+}
+
+fn datetime(d: NaiveDate) -> String {
+    format!("{}T00:00:00Z", d.format("%Y-%m-%d"))
+}
+
+fn prop(name: &str, value: &str) -> Value {
+    json!({ "name": name, "ns": FEDRAMP_NS, "value": line(value, "none") })
+}
+
+fn rating_value(r: RiskRating) -> &'static str {
+    match r {
+        RiskRating::Low => "low",
+        RiskRating::Moderate => "moderate",
+        RiskRating::High => "high",
+    }
+}
+
+fn deviation_value(f: DeviationFlag) -> Option<&'static str> {
+    match f {
+        DeviationFlag::No => None,
+        DeviationFlag::Pending => Some("pending"),
+        DeviationFlag::Yes => Some("approved"),
+    }
+}
+
+struct Ids {
+    ns: Uuid,
+}
+
+impl Ids {
+    fn new(system: &str) -> Ids {
+        let base = Uuid::new_v5(&Uuid::NAMESPACE_URL, b"https://github.com/conmon/oscal-poam");
+        Ids { ns: Uuid::new_v5(&base, system.as_bytes()) }
+    }
+    fn of(&self, kind: &str, key: &str) -> String {
+        let mut name = String::with_capacity(kind.len() + key.len() + 1);
+        name.push_str(kind);
+        name.push('/');
+        name.push_str(key);
+        Uuid::new_v5(&self.ns, name.as_bytes()).to_string()
+    }
+}
+
+fn facets(rating: RiskRating, state: &str) -> Vec<Value> {
+    ["likelihood", "impact"]
+        .iter()
+        .map(|name| {
+            json!({
+                "name": name,
+                "system": "https://fedramp.gov",
+                "value": rating_value(rating),
+                "props": [{ "name": "state", "ns": FEDRAMP_NS, "value": state }]
+            })
+        })
+        .collect()
+}
+
+/// The detector sources of an item, one per line of column E.
+fn sources(item: &PoamItem) -> Vec<String> {
+    let v: Vec<String> = item.weakness_detector_source.lines().map(|l| line(l, "")).filter(|l| !l.is_empty()).collect();
+    if v.is_empty() { vec!["Unknown source".to_string()] } else { v }
+}
+
+fn risk_status(item: &PoamItem) -> &'static str {
+    if item.is_closed() {
+        return "closed";
+    }
+    let flags = [item.risk_adjustment, item.false_positive, item.operational_requirement];
+    if flags.contains(&DeviationFlag::Yes) {
+        "deviation-approved"
+    } else if flags.contains(&DeviationFlag::Pending) {
+        "deviation-requested"
+    } else {
+        "open"
+    }
+}
+
+fn item_json(
+    item: &PoamItem,
+    ids: &Ids,
+    tools: &BTreeMap<String, String>,
+    assets: &BTreeMap<String, String>,
+) -> [Value; 3] {
+    let key = item.poam_id.as_str();
+    let (obs_id, risk_id, item_id) = (ids.of("observation", key), ids.of("risk", key), ids.of("poam-item", key));
+    let title = line(&item.weakness_name, &line(&item.weakness_source_identifier, key));
+    let description = multiline(&item.weakness_description, &title);
+    let actors: Vec<Value> = sources(item)
+        .iter()
+        .filter_map(|s| tools.get(s))
+        .map(|uuid| json!({ "type": "tool", "actor-uuid": uuid }))
+        .collect();
+    let method =
+        if sources(item).iter().any(|s| s.to_ascii_lowercase().contains("assessment")) { "EXAMINE" } else { "TEST" };
+    let subjects: Vec<Value> = item
+        .assets
+        .iter()
+        .filter_map(|a| {
+            let uuid = assets.get(&a.identifier)?;
+            Some(
+                json!({ "subject-uuid": uuid, "type": "inventory-item", "title": line(&a.to_string(), &a.identifier) }),
+            )
+        })
+        .collect();
+    let mut observation = json!({
+        "uuid": obs_id,
+        "title": title,
+        "description": description,
+        "methods": [method],
+        "types": ["finding"],
+        "origins": [{ "actors": actors }],
+        "collected": datetime(item.original_detection_date),
+    });
+    if !subjects.is_empty() {
+        observation["subjects"] = Value::Array(subjects);
+    }
+    if !item.weakness_source_identifier.trim().is_empty() {
+        observation["props"] = json!([prop("scanner-vulnerability-id", &item.weakness_source_identifier)]);
+    }
+
+    // The risk.
+    let mut props: Vec<Value> = item
+        .controls
+        .split([',', ';', '\n', ' '])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|c| prop("impacted-control-id", &c.to_ascii_lowercase()))
+        .collect();
+    for (name, flag) in [
+        ("risk-adjustment", item.risk_adjustment),
+        ("false-positive", item.false_positive),
+        ("operational-requirement", item.operational_requirement),
+    ] {
+        if let Some(v) = deviation_value(flag) {
+            props.push(prop(name, v));
+        }
+    }
+    if item.vendor_dependency {
+        props.push(prop("vendor-dependency", if item.is_closed() { "resolved" } else { "tracking" }));
+        if let Some(p) = &item.vendor_dependent_product_name {
+            props.push(prop("vendor-dependent-product", p));
+        }
+    }
+    if item.kev {
+        props.push(prop("kev-catalog", "yes"));
+        if let Some(d) = item.kev_due_date {
+            props.push(prop("kev-due-date", &d.to_string()));
+        }
+    }
+    let mut characterization_facets = facets(item.original_risk_rating, "initial");
+    if item.risk_adjustment == DeviationFlag::Yes
+        && let Some(adj) = item.adjusted_risk_rating
+    {
+        characterization_facets.extend(facets(adj, "adjusted"));
+    }
+    let tool_actors: Vec<Value> = sources(item)
+        .iter()
+        .filter_map(|s| tools.get(s))
+        .map(|uuid| json!({ "type": "tool", "actor-uuid": uuid }))
+        .collect();
+    let mut risk = json!({
+        "uuid": risk_id,
+        "title": title,
+        "description": description,
+        "statement": multiline(&item.overall_remediation_plan, &description),
+        "status": risk_status(item),
+        "characterizations": [{ "origin": { "actors": tool_actors }, "facets": characterization_facets }],
+        "related-observations": [{ "observation-uuid": obs_id }],
+    });
+    if !props.is_empty() {
+        risk["props"] = Value::Array(props);
+    }
+    if !item.cves.is_empty() {
+        // A threat id is a URI: the CVE record's address.
+        let ids: Vec<Value> = item
+            .cves
+            .iter()
+            .map(|c| c.trim())
+            .filter(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+            .map(|c| json!({ "system": "https://www.cve.org", "id": format!("https://www.cve.org/CVERecord?id={c}") }))
+            .collect();
+        if !ids.is_empty() {
+            risk["threat-ids"] = Value::Array(ids);
+        }
+    }
+    if let Some(d) = item.scheduled_completion_date {
+        risk["deadline"] = json!(datetime(d));
+    }
+    if let Some(rationale) = item.deviation_rationale.as_deref().filter(|r| !r.trim().is_empty())
+        && item.risk_adjustment != DeviationFlag::No
+    {
+        risk["mitigating-factors"] = json!([{ "uuid": ids.of("mitigating-factor", key), "description": multiline(rationale, "See the deviation request.") }]);
+    }
+    let mut remediations = vec![json!({
+        "uuid": ids.of("recommendation", key),
+        "lifecycle": "recommendation",
+        "title": "Recommended remediation",
+        "description": multiline(&item.overall_remediation_plan, "Remediate the weakness on every affected asset."),
+    })];
+    let tasks: Vec<Value> = item
+        .planned_milestones
+        .iter()
+        .map(|m| {
+            json!({
+                "uuid": ids.of(&format!("milestone-{}", m.number), key),
+                "type": "milestone",
+                "title": format!("Milestone {}", m.number),
+                "description": multiline(&m.description, "Milestone"),
+                "timing": { "on-date": { "date": datetime(m.date) } },
+            })
+        })
+        .collect();
+    let mut planned = json!({
+        "uuid": ids.of("planned", key),
+        "lifecycle": "planned",
+        "title": "Remediation plan",
+        "description": multiline(&item.overall_remediation_plan, "Remediate the weakness on every affected asset."),
+    });
+    if !tasks.is_empty() {
+        planned["tasks"] = Value::Array(tasks);
+    }
+    remediations.push(planned);
+    risk["remediations"] = Value::Array(remediations);
+    let mut log: Vec<Value> = item
+        .milestone_changes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            json!({
+                "uuid": ids.of(&format!("milestone-change-{i}"), key),
+                "title": line(&format!("Milestone {} change", c.number), "Milestone change"),
+                "description": multiline(&c.to_string(), "Milestone change"),
+                "start": datetime(c.date),
+            })
+        })
+        .collect();
+    if item.vendor_dependency
+        && let Some(d) = item.last_vendor_check_in_date
+    {
+        log.push(json!({
+            "uuid": ids.of("vendor-check-in", key),
+            "title": "Vendor Check-in",
+            "start": datetime(d),
+            "props": [prop("vendor-dependency", "vendor-check-in")],
+        }));
+    }
+    if let Some(c) = &item.closure {
+        log.push(json!({
+            "uuid": ids.of("closure", key),
+            "title": "Closed",
+            "start": datetime(c.date),
+            "status-change": "closed",
+        }));
+    }
+    if !log.is_empty() {
+        risk["risk-log"] = json!({ "entries": log });
+    }
+
+    let poam_item = json!({
+        "uuid": item_id,
+        "title": title,
+        "description": description,
+        "props": [prop("POAM-ID", key)],
+        "related-observations": [{ "observation-uuid": obs_id }],
+        "related-risks": [{ "risk-uuid": risk_id }],
+    });
+    [observation, risk, poam_item]
+}
+
+/// Builds the OSCAL POA&M document.
+pub fn to_oscal(poam: &Poam, options: &OscalOptions) -> Value {
+    let system = line(&poam.header.system_name, "Unnamed system");
+    let ids = Ids::new(&system);
+    let date = poam.header.poam_date.unwrap_or_default();
+    let mut tools: BTreeMap<String, String> = BTreeMap::new();
+    let mut assets: BTreeMap<String, String> = BTreeMap::new();
+    for item in poam.items() {
+        for s in sources(item) {
+            let uuid = ids.of("tool", &s);
+            tools.entry(s).or_insert(uuid);
+        }
+        for a in &item.assets {
+            if !assets.contains_key(&a.identifier) {
+                assets.insert(a.identifier.clone(), ids.of("asset", &a.identifier));
+            }
+        }
+    }
+    let components: Vec<Value> = tools
+        .iter()
+        .map(|(name, uuid)| {
+            json!({
+                "uuid": uuid,
+                "type": "software",
+                "title": name,
+                "description": format!("Weakness detector source: {name}"),
+                "status": { "state": "operational" },
+            })
+        })
+        .collect();
+    let inventory: Vec<Value> = assets
+        .iter()
+        .map(|(id, uuid)| {
+            json!({
+                "uuid": uuid,
+                "description": line(id, "asset"),
+                "props": [{ "name": "asset-id", "value": line(id, "asset") }],
+            })
+        })
+        .collect();
+    let n = poam.items().count();
+    let (mut observations, mut risks, mut items) =
+        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    for item in poam.items() {
+        let [o, r, i] = item_json(item, &ids, &tools, &assets);
+        observations.push(o);
+        risks.push(r);
+        items.push(i);
+    }
+    let mut metadata = json!({
+        "title": format!("{system} FedRAMP Plan of Action and Milestones (POA&M)"),
+        "last-modified": datetime(date),
+        "version": date.to_string(),
+        "oscal-version": options.oscal_version,
+    });
+    if !poam.header.csp.trim().is_empty() {
+        let party = ids.of("party", &poam.header.csp);
+        metadata["roles"] = json!([{ "id": "cloud-service-provider", "title": "Cloud Service Provider" }]);
+        metadata["parties"] = json!([{ "uuid": party, "type": "organization", "name": line(&poam.header.csp, "CSP") }]);
+        metadata["responsible-parties"] = json!([{ "role-id": "cloud-service-provider", "party-uuids": [party] }]);
+    }
+    let mut local = json!({});
+    if !components.is_empty() {
+        local["components"] = Value::Array(components);
+    }
+    if !inventory.is_empty() {
+        local["inventory-items"] = Value::Array(inventory);
+    }
+    let mut doc = json!({
+        "uuid": ids.of("poam", &date.to_string()),
+        "metadata": metadata,
+        "system-id": {
+            "identifier-type": "https://fedramp.gov",
+            "id": line(options.fedramp_id.as_deref().unwrap_or(&system), "unknown"),
+        },
+        "poam-items": items,
+    });
+    if local.as_object().is_some_and(|o| !o.is_empty()) {
+        doc["local-definitions"] = local;
+    }
+    if !observations.is_empty() {
+        doc["observations"] = Value::Array(observations);
+        doc["risks"] = Value::Array(risks);
+    }
+    json!({ "plan-of-action-and-milestones": doc })
+}
+
+/// Writes the OSCAL POA&M JSON to `writer`.
+///
+/// # Errors
+/// An I/O error of `writer`.
+pub fn write_oscal<W: Write>(poam: &Poam, options: &OscalOptions, writer: W, label: &str) -> Result<()> {
+    serde_json::to_writer_pretty(writer, &to_oscal(poam, options))
+        .map_err(|e| Error::invalid(format!("writing OSCAL failed: {e}")).at(Location::file(label)))
+}
+
+/// Writes the OSCAL POA&M JSON to `path` atomically.
+///
+/// # Errors
+/// As [`write_oscal`]; the previous file is kept on failure.
+pub fn write_oscal_file(poam: &Poam, options: &OscalOptions, path: &Path) -> Result<()> {
+    let label = path.display().to_string();
+    super::atomic::write_file(path, |w| write_oscal(poam, options, w, &label))
+}

@@ -574,3 +574,93 @@ fn libreoffice_opens_the_workbook_and_reads_the_same_values() {
         }
     }
 }
+
+/// An inventory laid out like the SSP Appendix M template (label column A, title row 1, headers
+/// on row 2, guidance rows, example rows) with real assets after them.
+#[test]
+fn an_inventory_in_the_template_layout_reads_its_assets() {
+    use rust_xlsxwriter::{Format, Workbook};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("iiw.xlsx");
+    let mut wb = Workbook::new();
+    wb.add_worksheet().set_name("INSTRUCTIONS").unwrap();
+    let ws = wb.add_worksheet();
+    ws.set_name("Inventory").unwrap();
+    ws.write(0, 0, "DELETE COLUMN A AND ROWS 3-12  BEFORE SUBMISSION").unwrap();
+    let headers = [
+        "UNIQUE ASSET IDENTIFIER",
+        "IPv4 or IPv6 Address",
+        "Virtual",
+        "Public",
+        "DNS Name or URL",
+        "NetBIOS Name",
+        "MAC Address",
+        "Authenticated Scan",
+        "Baseline Configuration Name",
+        "OS Name and Version",
+        "Location",
+        "Asset Type",
+        "Hardware Make/Model",
+        "In Latest Scan",
+        "Software/ Database Vendor",
+        "Software/ Database Name & Version",
+        "Patch Level",
+        "Diagram Label",
+        "Comments",
+        "Serial #/Asset Tag#",
+        "VLAN/\nNetwork ID",
+        "System Administrator/ Owner",
+        "Application Administrator/ Owner",
+        "Function",
+        "End-of-Life ",
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        ws.write(1, 1 + c as u16, *h).unwrap();
+    }
+    ws.write(2, 0, "GUIDANCE").unwrap();
+    ws.write(2, 1, "Unique Identifier associated with the asset").unwrap();
+    ws.write(3, 0, "Valid Values").unwrap();
+    ws.write(3, 1, "Must be unique.").unwrap();
+    ws.write(4, 0, "OS/Infrastructure Example").unwrap();
+    ws.write(4, 1, "123.45.78.90").unwrap();
+    let date = Format::new().set_num_format("m/d/yyyy");
+    let rows: [(&str, &str, &str, &str, &str); 3] = [
+        ("10.0.0.5", "10.0.0.5\n10.0.0.6", "Yes", "Yes", "Web Server"),
+        ("db.acme.internal", "10.0.1.9", "No", "no", "Database"),
+        ("registry.acme.io/app/api:1.4.2", "sha256:0f1e2d", "Yes", "", "Container"),
+    ];
+    for (r, (id, ip, auth, scan, kind)) in rows.iter().enumerate() {
+        let row = 12 + r as u32;
+        ws.write(row, 1, *id).unwrap();
+        ws.write(row, 2, *ip).unwrap();
+        ws.write(row, 3, "Yes").unwrap();
+        ws.write(row, 8, *auth).unwrap();
+        ws.write(row, 12, *kind).unwrap();
+        if !scan.is_empty() {
+            ws.write(row, 14, *scan).unwrap();
+        }
+    }
+    ws.write_date_with_format(12, 25, d("2028-06-30"), &date).unwrap();
+    ws.write(13, 25, "12/31/2027").unwrap();
+    ws.write(14, 4, "maybe").unwrap();
+    wb.save(&path).unwrap();
+
+    let got = xlsx::read_inventory(&path).unwrap();
+    let ids: Vec<&str> = got.assets.iter().map(|a| a.identifier.as_str()).collect();
+    assert_eq!(ids, ["10.0.0.5", "db.acme.internal", "registry.acme.io/app/api:1.4.2"]);
+    let a = &got.assets[0];
+    assert_eq!(a.ips, ["10.0.0.5", "10.0.0.6"]);
+    assert_eq!(a.authenticated_scan, Some(true));
+    assert_eq!(a.in_latest_scan, Some(true));
+    assert_eq!(a.is_virtual, Some(true));
+    assert_eq!(a.asset_type.as_deref(), Some("Web Server"));
+    assert_eq!(a.end_of_life, Some(d("2028-06-30")));
+    assert_eq!(a.row, 13);
+    assert_eq!(got.assets[1].in_latest_scan, Some(false));
+    assert_eq!(got.assets[1].end_of_life, Some(d("2027-12-31")));
+    assert_eq!(got.assets[2].in_latest_scan, None);
+    // `maybe` in Public (column E) is reported with its place.
+    assert_eq!(got.problems.len(), 1, "{:?}", got.problems);
+    let p = &got.problems[0].location;
+    assert_eq!((p.sheet.as_deref(), p.row, p.column), (Some("Inventory"), Some(15), Some(5)));
+}

@@ -17,20 +17,23 @@ cargo fmt --all --check
 step "clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --profile ci -- -D warnings
 
-step "test inputs from the registries: NIST's OSCAL POA&M schema (PyPI), LibreOffice (Debian)"
+step "test inputs from the registries: NIST's OSCAL POA&M schema (PyPI), LibreOffice and Chromium (Debian)"
 bash scripts/fetch-oscal-schema.sh
-if ! command -v soffice >/dev/null 2>&1; then
-  # The workbook test opens conmon's xlsx in LibreOffice when it is installed, and says it
-  # skipped otherwise. Install it when this machine allows (root or password-less sudo).
-  as_root=""
+# The workbook test opens conmon's xlsx in LibreOffice and the report test screenshots the HTML
+# in Chromium when they are installed, and say they skipped otherwise. Install them when this
+# machine allows (root or password-less sudo).
+apt_install() {
+  local as_root=""
   if [ "$(id -u)" != "0" ]; then as_root="sudo -n"; fi
   export DEBIAN_FRONTEND=noninteractive
-  if ! $as_root apt-get install -y -q --no-install-recommends libreoffice-calc-nogui >/dev/null 2>&1; then
+  if ! $as_root apt-get install -y -q --no-install-recommends "$@" >/dev/null 2>&1; then
     $as_root apt-get update -q >/dev/null 2>&1 || true
-    $as_root apt-get install -y -q --no-install-recommends libreoffice-calc-nogui >/dev/null 2>&1 \
-      || echo "LibreOffice could not be installed: the workbook-in-LibreOffice test will skip"
+    $as_root apt-get install -y -q --no-install-recommends "$@" >/dev/null 2>&1 \
+      || echo "could not install $*: the tests that need it will skip"
   fi
-fi
+}
+command -v soffice >/dev/null 2>&1 || apt_install libreoffice-calc-nogui
+command -v chromium >/dev/null 2>&1 || apt_install chromium
 
 step "cargo test --workspace"
 cargo test --workspace --profile ci

@@ -7,4 +7,6 @@ mod ingest_formats;
 mod ingest_nessus;
 mod reconcile;
 mod reconcile_props;
+mod triggers;
+mod validate;
 mod worked_examples;

@@ -603,3 +603,30 @@ fn series(weeks: &[ScanSet], policy: &Policy, closes: bool) {
         assert!(poam.closed.is_empty());
     }
 }
+
+#[test]
+fn deviations_count_from_their_dates_not_from_the_register_file() {
+    let feb = scans(vec![nessus("200", "10.0.0.5", "2026-02-09", 5.9)], vec![host("10.0.0.5", "2026-02-09", true)]);
+    let mut ra = dr("DR-1", "V-1", DeviationKind::RiskAdjustment, DeviationStatus::Approved);
+    ra.submitted = Some(d("2026-02-10"));
+    ra.decided = Some(d("2026-03-02"));
+    ra.requested_rating = Some(RiskRating::Low);
+    ra.auto_approved = true;
+    let mut or = dr("DR-2", "V-1", DeviationKind::OperationalRequirement, DeviationStatus::Pending);
+    or.submitted = Some(d("2026-02-20"));
+    let register = [ra, or];
+    // On 2026-02-13 the RA is submitted but not yet decided; the OR is not yet submitted.
+    let m1 = run(&Poam::default(), &feb, &register, "2026-02-13");
+    let v = item(&m1.poam, "V-1");
+    assert_eq!(v.risk_adjustment, DeviationFlag::Pending);
+    assert_eq!(v.effective_risk_rating(), RiskRating::Moderate);
+    assert_eq!(v.operational_requirement, DeviationFlag::No);
+    // On 2026-03-13 both are known: the RA approved (Low), the OR pending.
+    let mar = scans(vec![nessus("200", "10.0.0.5", "2026-03-09", 5.9)], vec![host("10.0.0.5", "2026-03-09", true)]);
+    let m2 = run(&m1.poam, &mar, &register, "2026-03-13");
+    let v = item(&m2.poam, "V-1");
+    assert_eq!(v.risk_adjustment, DeviationFlag::Yes);
+    assert_eq!(v.effective_risk_rating(), RiskRating::Low);
+    assert_eq!(v.operational_requirement, DeviationFlag::Pending);
+    assert!(kinds(&m2, "V-1").contains(&ChangeKind::DeviationChanged));
+}

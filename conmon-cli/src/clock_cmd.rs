@@ -12,7 +12,6 @@ use crate::{CliError, Format, write_stdout};
 
 /// The sample POA&M bundled with the binary (also at `examples/data/sample-poam.json`).
 const SAMPLE_POAM: &str = include_str!("../../examples/data/sample-poam.json");
-const SAMPLE_AS_OF: &str = "2026-03-13";
 
 #[derive(Args, Debug)]
 pub(crate) struct ClockArgs {
@@ -33,14 +32,17 @@ pub(crate) struct ClockArgs {
     fail_on_late: bool,
 }
 
-#[derive(Args, Debug)]
+/// The clock demo's options (`conmon demo --clocks`).
+#[derive(Debug)]
 pub(crate) struct DemoArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
     format: Format,
-    /// The as-of date for the demo.
-    #[arg(long, default_value = SAMPLE_AS_OF)]
     as_of: String,
+}
+
+impl DemoArgs {
+    pub(crate) fn new(format: Format, as_of: String) -> DemoArgs {
+        DemoArgs { format, as_of }
+    }
 }
 
 /// What `conmon clock --format json` prints.

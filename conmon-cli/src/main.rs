@@ -7,6 +7,7 @@
 
 mod clock_cmd;
 mod ingest_cmd;
+mod monthly_cmd;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -36,8 +37,18 @@ enum Command {
     Clock(clock_cmd::ClockArgs),
     /// Read scanner files (Nessus v2 today) and print the normalised findings and scan context.
     Ingest(ingest_cmd::IngestArgs),
-    /// Run on the bundled sample POA&M and print the clocks (the README's main command).
-    Demo(clock_cmd::DemoArgs),
+    /// The monthly job: reconcile last month's POA&M with this month's scans, deviations and KEV
+    /// catalog, validate, and write poam.xlsx, poam.json, poam.csv, oscal-poam.json,
+    /// changes.json, validation.json, report.html and history.json into --out.
+    Monthly(Box<monthly_cmd::MonthlyArgs>),
+    /// Validate a POA&M (and optionally last month's, the scans and the inventory): every
+    /// problem with its code and location. Exit 0 valid, 1 problems found, 2 could not run.
+    Validate(monthly_cmd::ValidateArgs),
+    /// Explain one item: its clock with every rule applied, and what changed this month.
+    Explain(monthly_cmd::ExplainArgs),
+    /// The monthly job on the bundled sample package (two months), writing every deliverable
+    /// (the README's main command); `--clocks` prints the sample POA&M's clocks instead.
+    Demo(monthly_cmd::DemoArgs),
     /// List the policy presets, or print a policy (preset or file) with every option resolved.
     Policy {
         /// Preset name or TOML/JSON file; without it, the presets are listed.
@@ -54,8 +65,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Clock(args) => clock_cmd::run_clock(&args),
-        Command::Demo(args) => clock_cmd::run_demo(&args),
+        Command::Demo(args) => monthly_cmd::run_demo(&args),
         Command::Ingest(args) => ingest_cmd::run(&args),
+        Command::Monthly(args) => monthly_cmd::run_monthly(&args),
+        Command::Validate(args) => monthly_cmd::run_validate(&args),
+        Command::Explain(args) => monthly_cmd::run_explain(&args),
         Command::Policy { spec } => run_policy(spec.as_deref()),
         Command::Schema { name } => match cm::schema::schema_json(&name) {
             Some(s) => write_stdout(&s).map(|()| ExitCode::SUCCESS),

@@ -115,19 +115,277 @@ fn bad_policy_file_names_the_key() {
 }
 
 #[test]
-fn demo_prints_the_sample_clocks() {
-    let out = conmon(&["demo"], None);
+fn demo_clocks_prints_the_sample_clocks() {
+    let out = conmon(&["demo", "--clocks"], None);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("V-101"), "{text}");
     assert!(text.contains("10 items, 3 late"), "{text}");
-    let out = conmon(&["demo", "--format", "json"], None);
+    let out = conmon(&["demo", "--clocks", "--format", "json"], None);
     assert_eq!(json(&out)["clocks"].as_array().unwrap().len(), 10);
 }
 
 #[test]
+fn demo_runs_two_months_of_the_bundled_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("demo");
+    let out = conmon(&["demo", "--out", out_dir.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("POA&M 2026-03-13: 5 open, 1 closed"), "{text}");
+    for f in ["poam.xlsx", "poam.json", "poam.csv", "oscal-poam.json", "changes.json", "validation.json", "report.html"]
+    {
+        assert!(out_dir.join("2026-03").join(f).is_file(), "{f}");
+    }
+}
+
+fn sample(rel: &str) -> String {
+    root().join("examples/data/monthly").join(rel).display().to_string()
+}
+
+/// The monthly job end to end on the bundled sample: every output exists, parses, and agrees
+/// with the library's result on the same inputs; next month reads poam.json and history.json.
+#[test]
+fn monthly_writes_every_output_and_agrees_with_the_library() {
+    let dir = tempfile::tempdir().unwrap();
+    let feb = dir.path().join("feb");
+    let out = conmon(
+        &[
+            "monthly",
+            "--scans",
+            &sample("2026-02"),
+            "--inventory",
+            &sample("inventory.json"),
+            "--deviations",
+            &sample("deviations.json"),
+            "--kev",
+            &sample("kev.json"),
+            "--as-of",
+            "2026-02-13",
+            "--out",
+            feb.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    // The sample has validation findings (a database with no database scan): exit 1.
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary = json(&out);
+    assert_eq!(summary["open"], 5);
+    assert_eq!(summary["valid"], false);
+
+    // The library on the same inputs.
+    let scans =
+        conmon_core::ingest::read_paths(&[root().join("examples/data/monthly/2026-02/os-web-db.nessus")]).unwrap();
+    let deviations: Vec<conmon_core::deviation::Deviation> =
+        serde_json::from_str(&std::fs::read_to_string(sample("deviations.json")).unwrap()).unwrap();
+    let kev = conmon_core::kev::KevCatalog::load(std::path::Path::new(&sample("kev.json"))).unwrap();
+    let policy = conmon_core::Policy::fedramp_rev5();
+    let lib = conmon_core::reconcile::reconcile(&conmon_core::reconcile::Inputs {
+        previous: &conmon_core::model::Poam::default(),
+        scans: &scans,
+        deviations: &deviations,
+        kev: Some(&kev),
+        policy: &policy,
+        as_of: "2026-02-13".parse().unwrap(),
+    })
+    .unwrap();
+    let written: conmon_core::model::Poam =
+        serde_json::from_str(&std::fs::read_to_string(feb.join("poam.json")).unwrap()).unwrap();
+    assert_eq!(written, lib.poam);
+    let from_xlsx = conmon_core::io::xlsx::read_poam(&feb.join("poam.xlsx")).unwrap();
+    assert!(from_xlsx.problems.is_empty(), "{:?}", from_xlsx.problems);
+    assert_eq!(from_xlsx.poam.open.len(), lib.poam.open.len());
+    let ids: Vec<&str> = from_xlsx.poam.open.iter().map(|i| i.poam_id.as_str()).collect();
+    let lib_ids: Vec<&str> = lib.poam.open.iter().map(|i| i.poam_id.as_str()).collect();
+    assert_eq!(ids, lib_ids);
+    let from_csv = conmon_core::io::csv::read_poam_file(&feb.join("poam.csv")).unwrap();
+    assert_eq!(from_csv.poam.open.len(), lib.poam.open.len());
+    let changes: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(feb.join("changes.json")).unwrap()).unwrap();
+    assert_eq!(changes["changes"].as_array().unwrap().len(), lib.changes.len());
+    let oscal: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(feb.join("oscal-poam.json")).unwrap()).unwrap();
+    assert_eq!(oscal["plan-of-action-and-milestones"]["poam-items"].as_array().unwrap().len(), 5);
+    let validation: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(feb.join("validation.json")).unwrap()).unwrap();
+    assert_eq!(validation["valid"], false);
+    assert!(validation["diagnostics"].as_array().unwrap().iter().any(|d| d["code"] == "package.scan_type_missing"));
+    let html = std::fs::read_to_string(feb.join("report.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("Past-due POA&amp;M items"));
+    // Self-contained: no resource is fetched from anywhere.
+    for needle in ["src=\"http", "href=\"http", "<script", "@import", "url("] {
+        assert!(!html.contains(needle), "{needle}");
+    }
+
+    // March reads February's poam.json (and the history.json beside it).
+    let mar = dir.path().join("mar");
+    let out = conmon(
+        &[
+            "monthly",
+            "--previous",
+            feb.join("poam.json").to_str().unwrap(),
+            "--scans",
+            &sample("2026-03"),
+            "--inventory",
+            &sample("inventory.json"),
+            "--deviations",
+            &sample("deviations.json"),
+            "--kev",
+            &sample("kev.json"),
+            "--changes",
+            &sample("significant-changes.json"),
+            "--as-of",
+            "2026-03-13",
+            "--out",
+            mar.to_str().unwrap(),
+            "--quiet",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "--quiet prints nothing");
+    let march: conmon_core::model::Poam =
+        serde_json::from_str(&std::fs::read_to_string(mar.join("poam.json")).unwrap()).unwrap();
+    // IDs kept; the HSTS item (V-4) closed on db01's credentialed rescan; V-3's approved RA.
+    assert_eq!(march.closed.iter().map(|i| i.poam_id.as_str()).collect::<Vec<_>>(), ["V-4"]);
+    let v3 = march.open.iter().find(|i| i.poam_id == "V-3").unwrap();
+    assert_eq!(v3.effective_risk_rating(), conmon_core::model::RiskRating::Low);
+    let history: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(mar.join("history.json")).unwrap()).unwrap();
+    assert_eq!(history.as_array().unwrap().len(), 2);
+    let html = std::fs::read_to_string(mar.join("report.html")).unwrap();
+    assert!(html.contains("SCR-2026-004"), "significant changes are on the agenda");
+    assert!(html.contains("DR-2026-002"), "the pending OR is on the agenda");
+}
+
+#[test]
+fn monthly_never_touches_outputs_when_an_input_is_bad() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    std::fs::write(out_dir.join("poam.json"), "previous content").unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "[{\"id\": \"DR-1\", \"poam_id\": \"V-1\", \"kind\": \"maybe\", \"status\": \"pending\"}]")
+        .unwrap();
+    let out = conmon(
+        &[
+            "monthly",
+            "--scans",
+            &sample("2026-02"),
+            "--deviations",
+            bad.to_str().unwrap(),
+            "--as-of",
+            "2026-02-13",
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["error"]["location"]["field"], "[0].kind");
+    assert_eq!(std::fs::read_to_string(out_dir.join("poam.json")).unwrap(), "previous content");
+    assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 1);
+}
+
+#[test]
+fn validate_reports_every_problem_and_sets_the_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let feb = dir.path().join("feb");
+    let status = conmon(
+        &["monthly", "--scans", &sample("2026-02"), "--as-of", "2026-02-13", "--out", feb.to_str().unwrap(), "--quiet"],
+        None,
+    )
+    .status;
+    assert!(status.code() == Some(0) || status.code() == Some(1));
+    // The written workbook validates without template errors on its own.
+    let out = conmon(
+        &["validate", "--poam", feb.join("poam.xlsx").to_str().unwrap(), "--as-of", "2026-02-13", "--format", "json"],
+        None,
+    );
+    let report = json(&out);
+    let errors: Vec<&serde_json::Value> =
+        report["diagnostics"].as_array().unwrap().iter().filter(|d| d["severity"] == "error").collect();
+    // The engine leaves Point of Contact (H) for the provider: blank cells are reported.
+    assert!(errors.iter().all(|d| d["code"] == "template.required_blank"), "{errors:#?}");
+    assert!(errors.iter().all(|d| d["location"]["sheet"] == "Open POA&M Items"));
+    assert_eq!(out.status.code(), Some(if errors.is_empty() { 0 } else { 1 }));
+    // Against a previous POA&M whose K differs: poam.detection_date_changed, exit 1.
+    let mut previous: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(feb.join("poam.json")).unwrap()).unwrap();
+    previous["open"][0]["original_detection_date"] = serde_json::json!("2026-01-01");
+    let prev_path = dir.path().join("prev.json");
+    std::fs::write(&prev_path, previous.to_string()).unwrap();
+    let out = conmon(
+        &[
+            "validate",
+            "--poam",
+            feb.join("poam.json").to_str().unwrap(),
+            "--previous",
+            prev_path.to_str().unwrap(),
+            "--as-of",
+            "2026-02-13",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("[poam.detection_date_changed] V-1"), "{text}");
+    // Could not run: exit 2.
+    let out = conmon(&["validate", "--poam", "/nonexistent.json", "--as-of", "2026-02-13"], None);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn explain_prints_the_rules_applied_to_an_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let feb = dir.path().join("feb");
+    conmon(
+        &[
+            "monthly",
+            "--scans",
+            &sample("2026-02"),
+            "--kev",
+            &sample("kev.json"),
+            "--as-of",
+            "2026-02-13",
+            "--out",
+            feb.to_str().unwrap(),
+            "--quiet",
+        ],
+        None,
+    );
+    let out = conmon(
+        &[
+            "explain",
+            "V-5",
+            "--poam",
+            feb.join("poam.json").to_str().unwrap(),
+            "--changes",
+            feb.join("changes.json").to_str().unwrap(),
+            "--as-of",
+            "2026-02-13",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Log4j"), "{text}");
+    assert!(text.contains("[kev.earliest]"), "{text}");
+    assert!(text.contains("V-5 new"), "{text}");
+    let out =
+        conmon(&["explain", "V-99", "--poam", feb.join("poam.json").to_str().unwrap(), "--as-of", "2026-02-13"], None);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
 fn schemas_are_committed_and_current() {
-    for name in ["poam", "poam-item", "finding", "policy", "clock"] {
+    for name in conmon_core::schema::SCHEMAS {
         let out = conmon(&["schema", name], None);
         assert!(out.status.success());
         let committed = std::fs::read_to_string(root().join(format!("schema/{name}.schema.json")))
@@ -186,4 +444,42 @@ fn ingest_reads_many_formats_into_one_set() {
     let out = conmon(&argv, None);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("total: 5 hosts (1 credentialed), 11 findings"), "{text}");
+}
+
+/// Chromium (Debian's `chromium`), when installed; scripts/test.sh installs it when it can.
+fn chromium() -> Option<PathBuf> {
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+/// The meeting report renders in headless Chromium: a screenshot of the full width is taken.
+#[test]
+fn the_meeting_report_renders_in_headless_chromium() {
+    let Some(chromium) = chromium() else {
+        eprintln!("skipped: Chromium is not installed (apt-get install chromium)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("demo");
+    assert!(conmon(&["demo", "--out", out_dir.to_str().unwrap(), "--format", "json"], None).status.success());
+    let report = out_dir.join("2026-03/report.html");
+    let shot = dir.path().join("report.png");
+    let out = Command::new(chromium)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1200,1600"])
+        .arg(format!("--user-data-dir={}", dir.path().join("profile").display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("file://{}", report.display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let png = std::fs::read(&shot).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    // IHDR: width and height, big-endian, at bytes 16..24.
+    let width = u32::from_be_bytes([png[16], png[17], png[18], png[19]]);
+    let height = u32::from_be_bytes([png[20], png[21], png[22], png[23]]);
+    assert_eq!((width, height), (1200, 1600));
+    // A blank page compresses to a few kilobytes; the report's tables and charts do not.
+    assert!(png.len() > 40_000, "screenshot of {} bytes looks blank", png.len());
 }

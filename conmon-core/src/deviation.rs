@@ -112,6 +112,25 @@ fn flag(status: DeviationStatus) -> DeviationFlag {
     }
 }
 
+/// The register as it stood on `date`: records submitted after it are left out, and a decision
+/// (approval, rejection, withdrawal) dated after it is not yet known, so the record is still
+/// pending. A POA&M dated 2026-02-13 is not changed by a deviation approved on 2026-03-02, even
+/// when the register file already says so.
+pub fn as_of(register: &[Deviation], date: chrono::NaiveDate) -> Vec<Deviation> {
+    register
+        .iter()
+        .filter(|d| d.submitted.is_none_or(|s| s <= date))
+        .map(|d| {
+            let mut d = d.clone();
+            if d.status != DeviationStatus::Pending && d.decided.is_some_and(|x| x > date) {
+                d.status = DeviationStatus::Pending;
+                d.decided = None;
+            }
+            d
+        })
+        .collect()
+}
+
 /// Sets the deviation columns of `item` from its records (the latest record of each kind wins;
 /// records are in register order). Returns a description of each column that changed.
 pub fn apply(item: &mut PoamItem, records: &[&Deviation]) -> Vec<String> {

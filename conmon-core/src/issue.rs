@@ -33,6 +33,12 @@ pub struct Issue {
     pub message: String,
     /// The rule it comes from (`R3.6`).
     pub rule: String,
+    /// Where, in an input file (file, sheet, row, column), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<crate::error::Location>,
+    /// How to fix it, when there is more to say than the message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 impl Issue {
@@ -46,6 +52,8 @@ impl Issue {
             field: None,
             message: message.into(),
             rule: rule.to_string(),
+            location: None,
+            hint: None,
         }
     }
 
@@ -71,6 +79,25 @@ impl Issue {
         self.field = Some(field.to_string());
         self
     }
+
+    /// With a location in an input file.
+    #[must_use]
+    pub fn at(mut self, location: crate::error::Location) -> Issue {
+        self.location = Some(location);
+        self
+    }
+
+    /// With a hint.
+    #[must_use]
+    pub fn hint(mut self, hint: impl Into<String>) -> Issue {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// True for errors.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
 }
 
 impl std::fmt::Display for Issue {
@@ -89,6 +116,13 @@ impl std::fmt::Display for Issue {
         if let Some(c) = &self.field {
             write!(f, " {c}")?;
         }
-        write!(f, ": {} ({})", self.message, self.rule)
+        if let Some(l) = self.location.as_ref().filter(|l| !l.is_empty()) {
+            write!(f, " at {l}")?;
+        }
+        write!(f, ": {} ({})", self.message, self.rule)?;
+        if let Some(h) = &self.hint {
+            write!(f, " hint: {h}")?;
+        }
+        Ok(())
     }
 }

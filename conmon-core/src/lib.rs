@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+pub mod calendar;
 pub mod deviation;
 pub mod error;
 pub mod ingest;
@@ -8,11 +9,15 @@ pub mod io;
 pub mod issue;
 pub mod kev;
 pub mod model;
+pub mod monthly;
 pub mod policy;
 pub mod rating;
 pub mod reconcile;
+pub mod report;
 pub mod schema;
 pub mod sla;
+pub mod triggers;
+pub mod validate;
 
 pub use error::{Error, ErrorKind, Location, Result};
 pub use policy::Policy;

@@ -576,7 +576,9 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
     let flat: Vec<Hit> = hits.into_iter().map(|(_, h)| h).collect();
 
     // Deviations.
-    let register = deviation::by_item(input.deviations);
+    // The register as known on this POA&M's date (later submissions and decisions wait).
+    let known = deviation::as_of(input.deviations, as_of);
+    let register = deviation::by_item(&known);
     let mut issues = Vec::new();
     let mut not_observed = Vec::new();
 
@@ -857,7 +859,7 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
     // Deviation rule checks on the final items.
     {
         let items: HashMap<&str, &PoamItem> = work.iter().map(|w| (w.item.poam_id.as_str(), &w.item)).collect();
-        issues.extend(deviation::check(input.deviations, &items));
+        issues.extend(deviation::check(&known, &items));
     }
 
     // Assemble, keeping previous order and appending new items.

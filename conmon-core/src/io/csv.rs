@@ -136,7 +136,12 @@ pub fn read_poam<R: Read>(reader: R, label: &str) -> Result<PoamImport> {
         }
     }
     poam.id_high_water = super::xlsx::highest_id_number(&poam);
-    Ok(PoamImport { poam, problems: problems.iter().map(ProblemRecord::from).collect(), ignored_columns: ignored })
+    Ok(PoamImport {
+        poam,
+        problems: problems.iter().map(ProblemRecord::from).collect(),
+        ignored_columns: ignored,
+        ..PoamImport::default()
+    })
 }
 
 /// Reads a POA&M CSV file.

@@ -8,6 +8,15 @@ use serde::de::DeserializeOwned;
 use crate::error::{Error, Location, Result};
 use crate::model::{Poam, PoamItem};
 
+/// Deserialises any documented JSON shape (deviation register, history, ...) with errors that
+/// name the file, line, column and JSON path of the bad field.
+///
+/// # Errors
+/// The text is not JSON of the expected shape.
+pub fn from_str_located<T: DeserializeOwned>(text: &str, file: &str) -> Result<T> {
+    de(text, file)
+}
+
 /// Deserialises with the JSON path of any failing field (serde_json limits nesting to 128).
 fn de<T: DeserializeOwned>(text: &str, file: &str) -> Result<T> {
     let mut d = serde_json::Deserializer::from_str(text);

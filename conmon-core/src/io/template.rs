@@ -96,6 +96,11 @@ pub(crate) mod idx {
     pub const ORIGINAL_RATING: usize = 18;
 }
 
+/// Columns the template requires on every item (§4.2 "Required" = yes, except I, which FedRAMP
+/// asks for only when resources beyond current ones are needed; K and S are needed to read an
+/// item at all): B C D E F G H J L M O P S T U V W AA AB.
+pub const REQUIRED: &[usize] = &[1, 2, 3, 4, 5, 6, 7, 9, 11, 12, 14, 15, 18, 19, 20, 21, 22, 26, 27];
+
 /// The extra column conmon's CSV adds after AE: which sheet the item is on.
 pub const SHEET_COLUMN: &str = "POAM Sheet";
 
@@ -216,7 +221,8 @@ pub enum Raw<'a> {
 }
 
 impl Raw<'_> {
-    fn is_blank(&self) -> bool {
+    /// Blank: empty or only whitespace.
+    pub fn is_blank(&self) -> bool {
         match self {
             Raw::Empty => true,
             Raw::Text(s) => s.trim().is_empty(),

@@ -240,7 +240,7 @@ fn write_changes_sheet(ws: &mut Worksheet, poam: &Poam, f: &Formats) -> Result<(
 }
 
 /// A workbook read: what could be read, and every cell that could not.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PoamImport {
     /// The POA&M (items whose required cells were unreadable are left out, and reported).
     pub poam: Poam,
@@ -248,6 +248,13 @@ pub struct PoamImport {
     pub problems: Vec<ProblemRecord>,
     /// Header cells that name no template column (tolerated, ignored), as `sheet!cell: text`.
     pub ignored_columns: Vec<String>,
+    /// Template columns absent from a sheet's header row (sheet and header in the location).
+    #[serde(default)]
+    pub missing_columns: Vec<Location>,
+    /// Blank cells in columns the template requires (the reader fills defaults: `No`, `N/A`);
+    /// validation reports them.
+    #[serde(default)]
+    pub blank_required: Vec<Location>,
 }
 
 /// A problem found while reading, in serialisable form.
@@ -383,7 +390,7 @@ pub fn read_poam(path: &Path) -> Result<PoamImport> {
         ))
         .at(Location::file(&label)));
     }
-    let mut out = PoamImport { poam: Poam::default(), problems: Vec::new(), ignored_columns: Vec::new() };
+    let mut out = PoamImport::default();
     let mut problems: Vec<Error> = Vec::new();
     let mut header_read = false;
     for (name, kind) in plan {
@@ -392,7 +399,7 @@ pub fn read_poam(path: &Path) -> Result<PoamImport> {
             out.poam.header = read_header_block(&range, &label, &name, &mut problems);
             header_read = true;
         }
-        let items = read_items_sheet(&range, &label, &name, kind, &mut problems, &mut out.ignored_columns)?;
+        let items = read_items_sheet(&range, &label, &name, kind, &mut problems, &mut out)?;
         match kind {
             SheetKind::Open => out.poam.open = items,
             SheetKind::Closed => out.poam.closed = items,
@@ -484,8 +491,9 @@ fn read_items_sheet(
     sheet: &str,
     kind: SheetKind,
     problems: &mut Vec<Error>,
-    ignored: &mut Vec<String>,
+    out: &mut PoamImport,
 ) -> Result<Vec<PoamItem>> {
+    let ignored = &mut out.ignored_columns;
     let mut sheet_loc = Location::file(label);
     sheet_loc.sheet = Some(sheet.to_string());
     let Some(h) = find_header_row(range, "POAM ID") else {
@@ -517,6 +525,14 @@ fn read_items_sheet(
             )),
         }
     }
+    for (t, m) in map.iter().enumerate() {
+        if m.is_none() {
+            let mut loc = sheet_loc.clone();
+            loc.row = Some(u64::from(r0) + h as u64 + 1);
+            loc.field = Some(format!("{} ({})", COLUMNS[t].letter, COLUMNS[t].header));
+            out.missing_columns.push(loc);
+        }
+    }
     for required in [0usize, 10, 18] {
         if map[required].is_none() {
             let mut loc = sheet_loc.clone();
@@ -539,6 +555,16 @@ fn read_items_sheet(
         }
         let mut row_loc = sheet_loc.clone();
         row_loc.row = Some(u64::from(r0) + ri as u64 + 1);
+        for &t in template::REQUIRED {
+            if let Some(c) = map[t]
+                && row.get(c).map_or(Raw::Empty, cell_raw).is_blank()
+            {
+                let mut loc = row_loc.clone();
+                loc.column = Some(u64::from(c0) + c as u64 + 1);
+                loc.field = Some(format!("{} ({})", COLUMNS[t].letter, COLUMNS[t].header));
+                out.blank_required.push(loc);
+            }
+        }
         let at = CellAt { row: &row_loc, columns: &columns };
         if let Some(item) = template::item_from_cells(get, &at, kind == SheetKind::Closed, problems) {
             items.push(item);

@@ -1,0 +1,304 @@
+//! The monthly job in one call: reconcile last month's POA&M with this month's scans, the
+//! deviation register and the KEV catalog; validate the package; compute the calendar and the
+//! escalation triggers; render the meeting report; and write every deliverable.
+//!
+//! Output files ([`write_outputs`]), each written atomically (a failure leaves the previous file):
+//!
+//! | file | what |
+//! |---|---|
+//! | `poam.xlsx` | the FedRAMP POA&M workbook |
+//! | `poam.json` | the whole POA&M, lossless: what `--previous` reads next month |
+//! | `poam.csv` | POA&M items with the template's headers and `POAM Sheet` |
+//! | `oscal-poam.json` | OSCAL POA&M |
+//! | `changes.json` | the change log, findings not tracked, assets not observed, rule issues |
+//! | `validation.json` | the validation report, calendar and triggers |
+//! | `report.html` | the monthly meeting report |
+//! | `history.json` | month summaries for the triggers of later months (added by conmon) |
+//! | `vdr-report.json` | the VDR report, when the policy's regime is VDR (added by conmon) |
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::{self, MonthlyCalendar};
+use crate::deviation::Deviation;
+use crate::error::{Error, Location, Result};
+use crate::ingest::ScanSet;
+use crate::io::xlsx::{InventoryAsset, PoamImport};
+use crate::issue::{Issue, Severity};
+use crate::kev::KevCatalog;
+use crate::model::Poam;
+use crate::policy::{Policy, Regime};
+use crate::reconcile::{self, ChangeKind, Reconciliation};
+use crate::triggers::{self, MonthSummary, Trigger};
+use crate::validate::{self, Package};
+
+/// Everything the monthly job reads.
+#[derive(Debug, Clone)]
+pub struct MonthlyInputs {
+    /// Last month's POA&M (`None`: the first month).
+    pub previous: Option<Poam>,
+    /// How the previous POA&M was read from a workbook or CSV, when it was (its problems are
+    /// reported; they are not fatal).
+    pub previous_import: Option<PoamImport>,
+    /// Label of the previous POA&M file.
+    pub previous_file: String,
+    /// This month's scans.
+    pub scans: ScanSet,
+    /// The inventory and its file label.
+    pub inventory: Option<(Vec<InventoryAsset>, String)>,
+    /// The deviation register.
+    pub deviations: Vec<Deviation>,
+    /// The KEV catalog.
+    pub kev: Option<KevCatalog>,
+    /// Significant change requests (shown in the report).
+    pub significant_changes: Option<serde_json::Value>,
+    /// Month summaries of earlier months (from last month's `history.json`).
+    pub history: Vec<MonthSummary>,
+    /// The policy.
+    pub policy: Policy,
+    /// The POA&M date (taken as the package's upload date).
+    pub as_of: NaiveDate,
+}
+
+/// The validation report (`validation.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ValidationReport {
+    /// Engine version.
+    pub engine_version: String,
+    /// The POA&M date.
+    pub as_of: NaiveDate,
+    /// True when there is no error.
+    pub valid: bool,
+    /// Number of errors.
+    pub errors: usize,
+    /// Number of warnings.
+    pub warnings: usize,
+    /// Every diagnostic, errors first.
+    pub diagnostics: Vec<Issue>,
+    /// The calendar.
+    pub calendar: MonthlyCalendar,
+    /// The escalation triggers.
+    pub triggers: Vec<Trigger>,
+}
+
+impl ValidationReport {
+    /// Builds the report from diagnostics.
+    pub fn new(as_of: NaiveDate, diagnostics: Vec<Issue>, calendar: MonthlyCalendar, triggers: Vec<Trigger>) -> Self {
+        let errors = diagnostics.iter().filter(|i| i.severity == Severity::Error).count();
+        ValidationReport {
+            engine_version: crate::VERSION.to_string(),
+            as_of,
+            valid: errors == 0,
+            errors,
+            warnings: diagnostics.len() - errors,
+            diagnostics,
+            calendar,
+            triggers,
+        }
+    }
+}
+
+/// The change log file (`changes.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ChangeLog {
+    /// Engine version.
+    pub engine_version: String,
+    /// The POA&M date.
+    pub as_of: NaiveDate,
+    /// Counts by change kind.
+    pub summary: std::collections::BTreeMap<String, usize>,
+    /// Every change.
+    pub changes: Vec<reconcile::Change>,
+    /// Findings on no item, with the reason.
+    pub not_tracked: Vec<reconcile::NotTracked>,
+    /// Open items' assets no scan observed.
+    pub not_observed: Vec<reconcile::NotObserved>,
+    /// Rule issues found while reconciling (deviation checks).
+    pub issues: Vec<Issue>,
+}
+
+/// Everything the monthly job produces.
+#[derive(Debug, Clone)]
+pub struct MonthlyOutput {
+    /// The reconciliation (this month's POA&M and the change log).
+    pub reconciliation: Reconciliation,
+    /// The validation report.
+    pub validation: ValidationReport,
+    /// History including this month.
+    pub history: Vec<MonthSummary>,
+    /// The meeting report.
+    pub report_html: String,
+    /// The VDR report, when the regime is VDR.
+    pub vdr: Option<crate::io::vdr::VdrReport>,
+    /// The policy used.
+    pub policy: Policy,
+}
+
+/// Runs the monthly job in memory.
+///
+/// # Errors
+/// The previous POA&M is unusable (duplicate IDs, grouped scanner IDs), or a clock cannot be
+/// evaluated.
+pub fn run(input: MonthlyInputs) -> Result<MonthlyOutput> {
+    let MonthlyInputs {
+        previous,
+        previous_import,
+        previous_file,
+        scans,
+        inventory,
+        deviations,
+        kev,
+        significant_changes,
+        history,
+        policy,
+        as_of,
+    } = input;
+    let previous = previous.unwrap_or_default();
+    if let Some(d) = previous.header.poam_date
+        && d > as_of
+    {
+        return Err(Error::invalid(format!(
+            "the previous POA&M is dated {d}, after this month's date {as_of}: pass last month's POA&M"
+        ))
+        .at(Location::file(&previous_file)));
+    }
+    reconcile::check_previous(&previous, &previous_file)?;
+    // Kept for the month-over-month checks; the reconciliation takes the original.
+    let previous_copy = previous.clone();
+    let empty = Poam::default();
+    let rec = reconcile::reconcile_owned(
+        previous,
+        &reconcile::Inputs {
+            previous: &empty,
+            scans: &scans,
+            deviations: &deviations,
+            kev: kev.as_ref(),
+            policy: &policy,
+            as_of,
+        },
+    )?;
+    let mut diagnostics = Vec::new();
+    if let Some(import) = &previous_import {
+        for p in &import.problems {
+            diagnostics.push(
+                Issue::warning("previous.unreadable_cell", "S7", format!("last month's POA&M: {}", p.message))
+                    .at(p.location.clone()),
+            );
+        }
+    }
+    let (inv, inv_file) = match &inventory {
+        Some((a, f)) => (Some(a.as_slice()), f.as_str()),
+        None => (None, ""),
+    };
+    diagnostics.extend(validate::validate(&Package {
+        poam: &rec.poam,
+        poam_file: "poam.json",
+        import: None,
+        previous: Some(&previous_copy),
+        scans: Some(&scans),
+        inventory: inv,
+        inventory_file: inv_file,
+        policy: &policy,
+        as_of,
+    }));
+    diagnostics.extend(rec.issues.iter().cloned());
+    diagnostics.sort_by_key(|i| i.severity);
+    let cal = calendar::monthly(&policy, as_of);
+    let new_items = rec.changes.iter().filter(|c| c.kind == ChangeKind::New).count() as u64;
+    let closed_items = rec.changes.iter().filter(|c| c.kind == ChangeKind::Closed).count() as u64;
+    // History before this month (a re-run of the same month replaces its entry).
+    let mut history: Vec<MonthSummary> = history.into_iter().filter(|m| m.as_of < as_of).collect();
+    let (trig, summary) = triggers::evaluate(
+        &triggers::TriggerInputs {
+            poam: &rec.poam,
+            scans: Some(&scans),
+            calendar: &cal,
+            history: &history,
+            new_items,
+            closed_items,
+            policy: &policy,
+        },
+        as_of,
+    );
+    history.push(summary);
+    let vdr = if policy.regime == Regime::Vdr {
+        Some(crate::io::vdr::report(&rec.poam, &policy, crate::sla::AsOf::date(as_of))?)
+    } else {
+        None
+    };
+    let report_html = crate::report::html(&crate::report::ReportInputs {
+        poam: &rec.poam,
+        deviations: &deviations,
+        significant_changes: significant_changes.as_ref(),
+        calendar: &cal,
+        triggers: &trig,
+        history: &history,
+        validation: &diagnostics,
+        policy: &policy,
+        as_of,
+    });
+    let validation = ValidationReport::new(as_of, diagnostics, cal, trig);
+    Ok(MonthlyOutput { reconciliation: rec, validation, history, report_html, vdr, policy })
+}
+
+fn json_file<T: Serialize>(value: &T, path: &Path) -> Result<()> {
+    let label = path.display().to_string();
+    crate::io::atomic::write_file(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, value)
+            .map_err(|e| Error::invalid(format!("writing JSON failed: {e}")).at(Location::file(&label)))?;
+        std::io::Write::write_all(w, b"\n").map_err(|e| Error::io(e, path))
+    })
+}
+
+/// Writes every output file into `dir` (created when missing) and returns their paths.
+///
+/// # Errors
+/// A file cannot be written; files already written stay (each is complete), files not yet
+/// written keep their previous content.
+pub fn write_outputs(out: &MonthlyOutput, dir: &Path) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(e, dir))?;
+    let poam = &out.reconciliation.poam;
+    let mut written = Vec::new();
+    let mut path = |name: &str| {
+        let p = dir.join(name);
+        written.push(p.clone());
+        p
+    };
+    // poam.json last: it is what next month reads, so it only changes once the rest is written.
+    crate::io::xlsx::write_poam_file(poam, &path("poam.xlsx"))?;
+    crate::io::csv::write_poam_file(poam, &path("poam.csv"))?;
+    crate::io::oscal::write_oscal_file(poam, &crate::io::oscal::OscalOptions::default(), &path("oscal-poam.json"))?;
+    let rec = &out.reconciliation;
+    let mut summary = std::collections::BTreeMap::new();
+    for c in &rec.changes {
+        let k = serde_json::to_value(c.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        *summary.entry(k).or_insert(0) += 1;
+    }
+    let log = ChangeLog {
+        engine_version: crate::VERSION.to_string(),
+        as_of: out.validation.as_of,
+        summary,
+        changes: rec.changes.clone(),
+        not_tracked: rec.not_tracked.clone(),
+        not_observed: rec.not_observed.clone(),
+        issues: rec.issues.clone(),
+    };
+    json_file(&log, &path("changes.json"))?;
+    json_file(&out.validation, &path("validation.json"))?;
+    let html_path = path("report.html");
+    crate::io::atomic::write_file(&html_path, |w| {
+        std::io::Write::write_all(w, out.report_html.as_bytes()).map_err(|e| Error::io(e, &html_path))
+    })?;
+    json_file(&out.history, &path("history.json"))?;
+    if let Some(v) = &out.vdr {
+        crate::io::vdr::write_report_file(v, &path("vdr-report.json"))?;
+    }
+    let json_path = path("poam.json");
+    let text = crate::io::json::write_poam(poam)?;
+    crate::io::atomic::write_file(&json_path, |w| {
+        std::io::Write::write_all(w, text.as_bytes()).map_err(|e| Error::io(e, &json_path))
+    })?;
+    Ok(written)
+}

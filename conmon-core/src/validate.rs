@@ -1,0 +1,557 @@
+//! Deliverable validation (fedramp-rules.md §4.2, §4.3, §6): every problem of a monthly package,
+//! not the first, each an [`Issue`] with severity, stable code, message, location (file, sheet,
+//! row, column, or item) and, where useful, a hint.
+//!
+//! Rule groups and their codes:
+//! - template: `template.unreadable_cell`, `template.header_missing`, `template.required_blank`,
+//!   `template.duplicate_id`, `template.multiple_scanner_ids`, `template.rationale_missing`,
+//!   `template.vd_fields_missing`, `template.kev_due_date_missing`, `template.kev_flag_missing`,
+//!   `template.or_on_high`, `template.fp_on_open`, `template.vd_or_on_closed`,
+//!   `template.closed_without_date`, `template.adjusted_rating_without_ra`;
+//! - month over month: `poam.detection_date_changed`, `poam.completion_date_changed`,
+//!   `poam.milestones_changed`, `poam.item_dropped` (see [`crate::reconcile::check_transition`]);
+//! - cross-checks: `inventory.poam_asset_missing`, `inventory.not_scanned`,
+//!   `inventory.not_credentialed`, `inventory.container_image_missing`, `scans.finding_not_on_poam`;
+//! - package: `package.inventory_missing`, `package.scans_missing`, `package.scan_outside_period`,
+//!   `package.scan_type_missing`.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Months, NaiveDate};
+
+use crate::error::Location;
+use crate::ingest::ScanSet;
+use crate::io::xlsx::{InventoryAsset, PoamImport};
+use crate::issue::Issue;
+use crate::model::{AssetType, DeviationFlag, FindingKind, Poam, PoamItem, RiskRating};
+use crate::policy::Policy;
+use crate::rating;
+use crate::reconcile::item_key;
+
+/// What to validate. Only `poam` is required; each other input enables its checks.
+#[derive(Debug, Clone, Copy)]
+pub struct Package<'a> {
+    /// This month's POA&M.
+    pub poam: &'a Poam,
+    /// Label of the POA&M file, for locations.
+    pub poam_file: &'a str,
+    /// How the POA&M was read from a workbook or CSV (unreadable and blank cells, missing
+    /// headers), when it was.
+    pub import: Option<&'a PoamImport>,
+    /// Last month's POA&M.
+    pub previous: Option<&'a Poam>,
+    /// This month's scans.
+    pub scans: Option<&'a ScanSet>,
+    /// The inventory.
+    pub inventory: Option<&'a [InventoryAsset]>,
+    /// Label of the inventory file.
+    pub inventory_file: &'a str,
+    /// The policy (rating sources for cross-checks).
+    pub policy: &'a Policy,
+    /// The POA&M date; the scan period is the month before it.
+    pub as_of: NaiveDate,
+}
+
+fn item_loc(file: &str, item: &PoamItem, letter: &str, header: &str) -> Location {
+    Location::file(file).with_field(format!("{} {letter} ({header})", item.poam_id))
+}
+
+/// Validates a package and returns every problem found, errors first, then in input order.
+pub fn validate(p: &Package<'_>) -> Vec<Issue> {
+    let mut out = Vec::new();
+    if let Some(import) = p.import {
+        import_issues(import, &mut out);
+    }
+    template_rules(p.poam, p.poam_file, &mut out);
+    if p.import.is_none() {
+        blank_rules(p.poam, p.poam_file, &mut out);
+    }
+    if let Some(prev) = p.previous {
+        for issue in crate::reconcile::check_transition(prev, p.poam) {
+            let loc = Location::file(p.poam_file).with_field(format!(
+                "{} {}",
+                issue.poam_id.as_deref().unwrap_or(""),
+                issue.field.as_deref().unwrap_or("")
+            ));
+            out.push(issue.at(loc));
+        }
+    }
+    if let Some(inv) = p.inventory {
+        inventory_rules(p, inv, &mut out);
+    } else {
+        out.push(
+            Issue::warning(
+                "package.inventory_missing",
+                "R6.1",
+                "no inventory was given; inventory cross-checks were not run",
+            )
+            .hint("pass the Integrated Inventory Workbook (--inventory)"),
+        );
+    }
+    match p.scans {
+        Some(scans) => scan_rules(p, scans, &mut out),
+        None => out.push(
+            Issue::warning("package.scans_missing", "R6.1", "no scan files were given; scan cross-checks were not run")
+                .hint("pass this month's raw scan files (--scans)"),
+        ),
+    }
+    out.sort_by_key(|i| i.severity);
+    out
+}
+
+fn import_issues(import: &PoamImport, out: &mut Vec<Issue>) {
+    for p in &import.problems {
+        out.push(
+            Issue::error("template.unreadable_cell", "S7", p.message.clone())
+                .at(p.location.clone())
+                .hint("use the template's allowed values and dates as dates or yyyy-mm-dd"),
+        );
+    }
+    for loc in &import.missing_columns {
+        let header = loc.field.clone().unwrap_or_default();
+        out.push(
+            Issue::error("template.header_missing", "S7", format!("the column header {header} is missing"))
+                .at(loc.clone())
+                .hint("keep every template column A-AE; columns may not be removed (S8 §1)"),
+        );
+    }
+    for loc in &import.blank_required {
+        let header = loc.field.clone().unwrap_or_default();
+        let hint = if header.starts_with("T ") {
+            "use N/A when there is no adjusted rating"
+        } else if header.starts_with('U') || header.starts_with('V') || header.starts_with('W') {
+            "use Yes, No or Pending"
+        } else {
+            "the template requires this column on every item"
+        };
+        out.push(
+            Issue::error("template.required_blank", "S8", format!("{header} is blank")).at(loc.clone()).hint(hint),
+        );
+    }
+}
+
+/// Required columns left blank on items built in memory (a workbook's blank cells come from the
+/// import instead): errors for what a POA&M cannot go without, warnings for what only the
+/// provider can fill in (point of contact, remediation plan).
+fn blank_rules(poam: &Poam, file: &str, out: &mut Vec<Issue>) {
+    for item in poam.items() {
+        let text = [
+            ("B", "Controls", item.controls.as_str(), true),
+            ("C", "Weakness Name", item.weakness_name.as_str(), true),
+            ("D", "Weakness Description", item.weakness_description.as_str(), true),
+            ("E", "Weakness Detector Source", item.weakness_detector_source.as_str(), true),
+            ("F", "Weakness Source Identifier", item.weakness_source_identifier.as_str(), true),
+            ("H", "Point of Contact", item.point_of_contact.as_str(), false),
+            ("J", "Overall Remediation Plan", item.overall_remediation_plan.as_str(), false),
+        ];
+        for (letter, header, value, hard) in text {
+            if value.trim().is_empty() {
+                let issue = if hard {
+                    Issue::error("template.required_blank", "S8", format!("{letter} ({header}) is blank"))
+                } else {
+                    Issue::warning("template.required_blank", "S8", format!("{letter} ({header}) is blank"))
+                        .hint("the provider fills this in; conmon keeps it month over month")
+                };
+                out.push(issue.item(&item.poam_id).field(letter).at(item_loc(file, item, letter, header)));
+            }
+        }
+        let missing_dates = [
+            ("G", "Asset Identifier", item.assets.is_empty()),
+            ("L", "Scheduled Completion Date", item.scheduled_completion_date.is_none()),
+            ("M", "Planned Milestones", item.planned_milestones.is_empty()),
+            ("O", "Status Date", item.status_date.is_none()),
+        ];
+        for (letter, header, blank) in missing_dates {
+            if blank {
+                out.push(
+                    Issue::error("template.required_blank", "S8", format!("{letter} ({header}) is blank"))
+                        .item(&item.poam_id)
+                        .field(letter)
+                        .at(item_loc(file, item, letter, header)),
+                );
+            }
+        }
+    }
+}
+
+fn template_rules(poam: &Poam, file: &str, out: &mut Vec<Issue>) {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let sheets: [(&str, &[PoamItem]); 3] =
+        [("open", &poam.open), ("closed", &poam.closed), ("configuration", &poam.configuration_findings)];
+    for (sheet, items) in sheets {
+        for item in items {
+            let id = item.poam_id.as_str();
+            *seen.entry(id).or_default() += 1;
+            if seen[id] == 2 {
+                out.push(
+                    Issue::error("template.duplicate_id", "R4.1", format!("POA&M ID {id} is used more than once"))
+                        .item(id)
+                        .field("A")
+                        .at(item_loc(file, item, "A", "POAM ID")),
+                );
+            }
+            let ids: Vec<&str> = item
+                .weakness_source_identifier
+                .split(['\n', ',', ';'])
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect();
+            if ids.len() > 1 {
+                out.push(
+                    Issue::error(
+                        "template.multiple_scanner_ids",
+                        "R4.2",
+                        format!(
+                            "lists scanner IDs {}: must not group multiple unique vulnerabilities into a single POA&M item",
+                            ids.join(", ")
+                        ),
+                    )
+                    .item(id)
+                    .field("F")
+                    .at(item_loc(file, item, "F", "Weakness Source Identifier"))
+                    .hint("split it into one item per scanner ID"),
+                );
+            }
+            let deviated = [item.risk_adjustment, item.false_positive, item.operational_requirement]
+                .iter()
+                .any(|f| *f != DeviationFlag::No);
+            if deviated && item.deviation_rationale.as_deref().is_none_or(|r| r.trim().is_empty()) {
+                out.push(
+                    Issue::error(
+                        "template.rationale_missing",
+                        "S8 X",
+                        "U, V or W is not No but Deviation Rationale is empty",
+                    )
+                    .item(id)
+                    .field("X")
+                    .at(item_loc(file, item, "X", "Deviation Rationale"))
+                    .hint("write `Deviation Type : Rationale`"),
+                );
+            }
+            if item.vendor_dependency {
+                if item.last_vendor_check_in_date.is_none() {
+                    out.push(
+                        Issue::error(
+                            "template.vd_fields_missing",
+                            "R3.7",
+                            "Vendor Dependency is Yes but the Last Vendor Check-in Date is empty",
+                        )
+                        .item(id)
+                        .field("Q")
+                        .at(item_loc(file, item, "Q", "Last Vendor Check-in Date")),
+                    );
+                }
+                if item.vendor_dependent_product_name.as_deref().is_none_or(|n| n.trim().is_empty()) {
+                    out.push(
+                        Issue::error(
+                            "template.vd_fields_missing",
+                            "R3.7",
+                            "Vendor Dependency is Yes but the Vendor Dependent Product Name is empty",
+                        )
+                        .item(id)
+                        .field("R")
+                        .at(item_loc(file, item, "R", "Vendor Dependent Product Name")),
+                    );
+                }
+            }
+            if item.kev && item.kev_due_date.is_none() {
+                out.push(
+                    Issue::error(
+                        "template.kev_due_date_missing",
+                        "R5.1",
+                        "BOD 22-01 tracking is Yes but its due date is empty",
+                    )
+                    .item(id)
+                    .field("AC")
+                    .at(item_loc(file, item, "AC", "Binding Operational Directive 22-01 Due Date"))
+                    .hint("use the CISA KEV catalog's dueDate for the CVE"),
+                );
+            }
+            if !item.kev && item.kev_due_date.is_some() {
+                out.push(
+                    Issue::error(
+                        "template.kev_flag_missing",
+                        "R5.1",
+                        "a BOD 22-01 due date is given but tracking is No",
+                    )
+                    .item(id)
+                    .field("AB")
+                    .at(item_loc(file, item, "AB", "Binding Operational Directive 22-01 tracking")),
+                );
+            }
+            let rating = match (item.risk_adjustment, item.adjusted_risk_rating) {
+                (DeviationFlag::No, _) | (_, None) => item.original_risk_rating,
+                (_, Some(r)) => r,
+            };
+            if item.operational_requirement != DeviationFlag::No && rating == RiskRating::High {
+                out.push(
+                    Issue::error(
+                        "template.or_on_high",
+                        "R3.6",
+                        "FedRAMP will not approve an OR for a High vulnerability; submit RA (DR type `OR RA`) to Moderate or lower",
+                    )
+                    .item(id)
+                    .field("W")
+                    .at(item_loc(file, item, "W", "Operational Requirement")),
+                );
+            }
+            if item.adjusted_risk_rating.is_some() && item.risk_adjustment == DeviationFlag::No {
+                out.push(
+                    Issue::warning(
+                        "template.adjusted_rating_without_ra",
+                        "S8 T",
+                        "an Adjusted Risk Rating is given but Risk Adjustment is No",
+                    )
+                    .item(id)
+                    .field("T")
+                    .at(item_loc(file, item, "T", "Adjusted Risk Rating"))
+                    .hint("use N/A, or record the risk adjustment in U"),
+                );
+            }
+            match sheet {
+                "open" if item.false_positive == DeviationFlag::Yes => out.push(
+                    Issue::error(
+                        "template.fp_on_open",
+                        "R4.6",
+                        "an approved false positive belongs on the Closed sheet",
+                    )
+                    .item(id)
+                    .field("V")
+                    .at(item_loc(file, item, "V", "False Positive")),
+                ),
+                "closed" => {
+                    if item.vendor_dependency || item.operational_requirement == DeviationFlag::Yes {
+                        out.push(
+                            Issue::error(
+                                "template.vd_or_on_closed",
+                                "R4.6",
+                                "vendor dependencies and operational requirements never go to the Closed sheet",
+                            )
+                            .item(id)
+                            .at(item_loc(
+                                file,
+                                item,
+                                "P/W",
+                                "Vendor Dependency / Operational Requirement",
+                            )),
+                        );
+                    }
+                    if item.status_date.is_none() {
+                        out.push(
+                            Issue::error(
+                                "template.closed_without_date",
+                                "R4.6",
+                                "a closed item needs its closure date in Status Date",
+                            )
+                            .item(id)
+                            .field("O")
+                            .at(item_loc(file, item, "O", "Status Date")),
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Lower-cased, trimmed.
+fn norm(s: &str) -> String {
+    s.trim().to_ascii_lowercase()
+}
+
+fn inventory_rules(p: &Package<'_>, inv: &[InventoryAsset], out: &mut Vec<Issue>) {
+    // Everything an asset can be called in the inventory: identifier, IPs, DNS name.
+    let mut names: HashSet<String> = HashSet::new();
+    for a in inv {
+        names.insert(norm(&a.identifier));
+        names.extend(a.ips.iter().map(|ip| norm(ip)));
+        if let Some(d) = &a.dns_name {
+            names.insert(norm(d));
+        }
+    }
+    let mut reported = HashSet::new();
+    for item in p.poam.open.iter().chain(&p.poam.configuration_findings) {
+        for a in &item.assets {
+            if !names.contains(&norm(&a.identifier)) && reported.insert((item.poam_id.as_str(), a.identifier.as_str()))
+            {
+                out.push(
+                    Issue::error(
+                        "inventory.poam_asset_missing",
+                        "R4.8",
+                        format!("asset `{}` is not in the inventory", a.identifier),
+                    )
+                    .item(&item.poam_id)
+                    .field("G")
+                    .at(item_loc(p.poam_file, item, "G", "Asset Identifier"))
+                    .hint("POA&M asset identifiers must match the Integrated Inventory Workbook"),
+                );
+            }
+        }
+    }
+    let Some(scans) = p.scans else { return };
+    let mut scanned: HashMap<String, bool> = HashMap::new();
+    for h in &scans.context.hosts {
+        let cred = h.credentialed == Some(true);
+        for name in [Some(&h.identifier), h.ip.as_ref(), h.fqdn.as_ref(), h.netbios.as_ref()].into_iter().flatten() {
+            let e = scanned.entry(norm(name)).or_insert(false);
+            *e |= cred;
+        }
+    }
+    for f in &scans.findings {
+        scanned.entry(norm(&f.asset.identifier)).or_insert(false);
+    }
+    for a in inv {
+        let loc = {
+            let mut l = Location::file(p.inventory_file).with_row(a.row);
+            l.sheet = Some("Inventory".to_string());
+            l
+        };
+        let hit =
+            std::iter::once(&a.identifier).chain(&a.ips).chain(a.dns_name.as_ref()).find_map(|n| scanned.get(&norm(n)));
+        if a.in_latest_scan == Some(true) && hit.is_none() {
+            out.push(
+                Issue::error(
+                    "inventory.not_scanned",
+                    "R6.7",
+                    format!("`{}` is marked In Latest Scan but no scan file covers it", a.identifier),
+                )
+                .at(loc.clone().with_field("In Latest Scan"))
+                .hint("scan it this month, or correct In Latest Scan"),
+            );
+        }
+        if a.authenticated_scan == Some(true) && hit == Some(&false) {
+            out.push(
+                Issue::error(
+                    "inventory.not_credentialed",
+                    "R6.4",
+                    format!(
+                        "`{}` is planned for an authenticated scan but was scanned without credentials",
+                        a.identifier
+                    ),
+                )
+                .at(loc.with_field("Authenticated Scan")),
+            );
+        }
+    }
+    // Containers: the inventory lists the image (repository/name:version), not runtime IDs.
+    let mut seen = HashSet::new();
+    for f in &scans.findings {
+        if f.asset.asset_type == AssetType::Container
+            && !names.contains(&norm(&f.asset.identifier))
+            && seen.insert(f.asset.identifier.as_str())
+        {
+            out.push(
+                Issue::error(
+                    "inventory.container_image_missing",
+                    "R6.7",
+                    format!("container image `{}` is scanned but not in the inventory", f.asset.identifier),
+                )
+                .at(Location::file(p.inventory_file))
+                .hint("list the image (repository/image:version) as the Unique Asset Identifier and each production container's registry hash in the IP column"),
+            );
+        }
+    }
+}
+
+fn scan_rules(p: &Package<'_>, scans: &ScanSet, out: &mut Vec<Issue>) {
+    // Every non-informational finding is on the POA&M (by weakness and asset) or explained.
+    let mut tracked: HashSet<(String, String)> = HashSet::new();
+    let mut tracked_cves: HashSet<(String, String)> = HashSet::new();
+    for item in p.poam.items() {
+        let key = item_key(item);
+        for a in &item.assets {
+            tracked.insert((key.clone(), norm(&a.identifier)));
+            for c in &item.cves {
+                tracked_cves.insert((c.trim().to_ascii_uppercase(), norm(&a.identifier)));
+            }
+        }
+    }
+    let mut reported = HashSet::new();
+    for f in &scans.findings {
+        if rating::rate(&f.cvss, f.scanner_severity, &p.policy.rating_sources).is_none() {
+            continue;
+        }
+        let asset = norm(&f.asset.identifier);
+        let on_poam = tracked.contains(&(f.weakness_key.clone(), asset.clone()))
+            || f.cves.iter().any(|c| tracked_cves.contains(&(c.trim().to_ascii_uppercase(), asset.clone())));
+        if !on_poam && reported.insert((f.weakness_key.as_str(), f.asset.identifier.as_str())) {
+            let what = if f.kind == FindingKind::Configuration { "configuration finding" } else { "finding" };
+            out.push(
+                Issue::error(
+                    "scans.finding_not_on_poam",
+                    "R4.7",
+                    format!(
+                        "{what} {} ({}) on `{}` is in the scans but not on the POA&M",
+                        f.scanner_id, f.name, f.asset.identifier
+                    ),
+                )
+                .at(Location::field(format!("{} {} on {}", f.scanner, f.scanner_id, f.asset.identifier)))
+                .hint(
+                    "reconcile the POA&M with this month's scans (conmon monthly), or document why it is out of scope",
+                ),
+            );
+        }
+    }
+    // Scans dated in the period: the month before the POA&M date.
+    let start = p.as_of.checked_sub_months(Months::new(1)).unwrap_or(p.as_of);
+    let mut old_files = HashSet::new();
+    for h in &scans.context.hosts {
+        let Some(end) = h.scan_end.or(h.scan_start) else { continue };
+        let d = end.date_naive();
+        if (d < start || d > p.as_of) && old_files.insert(h.file.as_str()) {
+            out.push(
+                Issue::error(
+                    "package.scan_outside_period",
+                    "R6.1",
+                    format!("the scan of `{}` ran on {d}, outside the period {start} to {}", h.identifier, p.as_of),
+                )
+                .at(Location::file(&h.file))
+                .hint("submit this month's scans"),
+            );
+        }
+    }
+    // Scan types: every inventory asset type the provider runs needs its scans (R6.2, R6.3).
+    if let Some(inv) = p.inventory {
+        let scanned_types: HashSet<AssetType> = scans
+            .context
+            .hosts
+            .iter()
+            .map(|h| h.asset_type)
+            .chain(scans.findings.iter().map(|f| f.asset.asset_type))
+            .collect();
+        let mut wanted: Vec<(AssetType, &str)> = Vec::new();
+        for a in inv {
+            let t = norm(a.asset_type.as_deref().unwrap_or(""));
+            let kind = if t.contains("container") || t.contains("image") {
+                Some((AssetType::Container, "container"))
+            } else if t.contains("database")
+                || a.software_name_version.as_deref().is_some_and(|s| norm(s).contains("sql"))
+            {
+                Some((AssetType::Database, "database"))
+            } else if t.contains("web") && t.contains("app") {
+                Some((AssetType::Web, "web application"))
+            } else {
+                None
+            };
+            if let Some(k) = kind
+                && !wanted.contains(&k)
+            {
+                wanted.push(k);
+            }
+        }
+        for (t, name) in wanted {
+            if !scanned_types.contains(&t) {
+                out.push(
+                    Issue::error(
+                        "package.scan_type_missing",
+                        "R6.2",
+                        format!("the inventory lists {name} assets but no {name} scan was submitted"),
+                    )
+                    .at(Location::file(p.inventory_file))
+                    .hint("submit OS, web application, database and container scans as applicable"),
+                );
+            }
+        }
+    }
+}

@@ -179,3 +179,34 @@ fn late_deliverables_and_recurrence() {
     assert_eq!(rec.level, Level::Cap);
     assert_eq!(rec.items, ["late_deliverable"]);
 }
+
+#[test]
+fn insufficient_notice_of_a_planned_change_is_a_cap() {
+    let policy = Policy::fedramp_rev5();
+    let poam = Poam::default();
+    let mut cal = calendar::monthly(&policy, d("2026-03-13"));
+    cal.change_notices = calendar::change_notices(
+        &serde_json::json!([
+            { "id": "SCR-1", "type": "Adaptive", "planned_date": "2026-04-20", "notified_date": "2026-03-10" },
+            { "id": "SCR-2", "type": "Transformative", "planned_date": "2026-04-01", "notified_date": "2026-03-05" }
+        ]),
+        d("2026-03-13"),
+    );
+    let (t, summary) = evaluate(
+        &TriggerInputs {
+            poam: &poam,
+            scans: None,
+            calendar: &cal,
+            history: &[],
+            new_items: 0,
+            closed_items: 0,
+            policy: &policy,
+        },
+        d("2026-03-13"),
+    );
+    let n = get(&t, "insufficient_change_notice");
+    assert!(n.tripped);
+    assert_eq!(n.level, Level::Cap);
+    assert_eq!(n.items, ["SCR-2"]);
+    assert!(summary.tripped.contains(&"insufficient_change_notice".to_string()));
+}

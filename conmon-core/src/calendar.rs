@@ -80,6 +80,68 @@ pub struct MonthlyCalendar {
     pub next_due_date: Option<NaiveDate>,
     /// Annual assessment milestones, when the authorization date is known.
     pub annual: Option<AnnualMilestones>,
+    /// Notice deadlines of the significant changes given to the monthly job.
+    #[serde(default)]
+    pub change_notices: Vec<ChangeNotice>,
+}
+
+/// The notice deadline of one significant change (R7.2, R8.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ChangeNotice {
+    /// The change's identifier (`id`, else its position).
+    pub id: String,
+    /// Its title, when given.
+    pub title: Option<String>,
+    /// Its type (`Adaptive`, `Transformative`, `Emergency`, ...), when given.
+    pub kind: Option<String>,
+    /// Planned (or, for an emergency change, performed) date.
+    pub planned_date: NaiveDate,
+    /// Last day to notify: 30 days before a planned change; 5 days after an emergency change.
+    pub notice_deadline: NaiveDate,
+    /// When the AO was notified, when given.
+    pub notified: Option<NaiveDate>,
+    /// Notified by the deadline; `false` also when the deadline passed without a notification;
+    /// `None` while the deadline is still ahead and no notification is recorded.
+    pub sufficient: Option<bool>,
+}
+
+fn field_date(obj: &serde_json::Map<String, serde_json::Value>, keys: &[&str]) -> Option<NaiveDate> {
+    keys.iter().find_map(|k| obj.get(*k)?.as_str()?.get(..10)?.parse().ok())
+}
+
+/// Notice deadlines of significant changes given as JSON objects with `planned_date` (or
+/// `planned_change_date`, `change_date`), optional `notified_date` (or `notified`,
+/// `submitted`, `notification_date`), `type` and `title`. Routine recurring changes need no
+/// notice (R8.1) and are left out; an emergency change must be notified within 5 days after it.
+pub fn change_notices(changes: &serde_json::Value, as_of: NaiveDate) -> Vec<ChangeNotice> {
+    let Some(list) = changes.as_array() else { return Vec::new() };
+    let mut out = Vec::new();
+    for (i, c) in list.iter().enumerate() {
+        let Some(obj) = c.as_object() else { continue };
+        let Some(planned) = field_date(obj, &["planned_date", "planned_change_date", "change_date"]) else { continue };
+        let kind = obj.get("type").and_then(|v| v.as_str()).map(str::to_string);
+        let k = kind.as_deref().unwrap_or("").to_ascii_lowercase();
+        if k.contains("routine") {
+            continue;
+        }
+        let deadline = if k.contains("emergency") { planned + Days::new(5) } else { change_notice_deadline(planned) };
+        let notified = field_date(obj, &["notified_date", "notified", "notification_date", "submitted"]);
+        let sufficient = match notified {
+            Some(n) => Some(n <= deadline),
+            None if as_of > deadline => Some(false),
+            None => None,
+        };
+        out.push(ChangeNotice {
+            id: obj.get("id").and_then(|v| v.as_str()).map_or_else(|| format!("change {}", i + 1), str::to_string),
+            title: obj.get("title").and_then(|v| v.as_str()).map(str::to_string),
+            kind,
+            planned_date: planned,
+            notice_deadline: deadline,
+            notified,
+            sufficient,
+        });
+    }
+    out
 }
 
 /// The calendar of the package uploaded on `uploaded`.
@@ -104,6 +166,7 @@ pub fn monthly(policy: &Policy, uploaded: NaiveDate) -> MonthlyCalendar {
         earliest_meeting: earliest_meeting(uploaded),
         next_due_date: next,
         annual,
+        change_notices: Vec::new(),
     }
 }
 
@@ -127,6 +190,31 @@ mod tests {
         let late = monthly(&p, d("2026-03-17"));
         assert_eq!(late.on_time, Some(false));
         assert_eq!(late.earliest_meeting, d("2026-03-24"));
+    }
+
+    #[test]
+    fn change_notice_deadlines() {
+        let changes = serde_json::json!([
+            { "id": "SCR-1", "type": "Adaptive", "planned_date": "2026-04-20", "notified_date": "2026-03-10" },
+            { "id": "SCR-2", "type": "Transformative", "planned_date": "2026-04-01", "submitted": "2026-03-05" },
+            { "id": "SCR-3", "type": "Emergency", "change_date": "2026-03-01" },
+            { "id": "SCR-4", "type": "Adaptive", "planned_date": "2026-05-30" },
+            { "id": "SCR-5", "type": "Routine Recurring", "planned_date": "2026-03-20" },
+            { "id": "SCR-6", "title": "no date" }
+        ]);
+        let n = change_notices(&changes, d("2026-03-13"));
+        let ids: Vec<&str> = n.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["SCR-1", "SCR-2", "SCR-3", "SCR-4"]);
+        assert_eq!(n[0].notice_deadline, d("2026-03-21"));
+        assert_eq!(n[0].sufficient, Some(true));
+        // Planned 2026-04-01: notice due 2026-03-02; notified 2026-03-05 is 3 days short.
+        assert_eq!(n[1].notice_deadline, d("2026-03-02"));
+        assert_eq!(n[1].sufficient, Some(false));
+        // Emergency on 2026-03-01: notify by 2026-03-06; nothing by 2026-03-13.
+        assert_eq!(n[2].notice_deadline, d("2026-03-06"));
+        assert_eq!(n[2].sufficient, Some(false));
+        // Still ahead: 2026-04-30.
+        assert_eq!(n[3].sufficient, None);
     }
 
     #[test]

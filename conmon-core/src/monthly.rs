@@ -205,7 +205,10 @@ pub fn run(input: MonthlyInputs) -> Result<MonthlyOutput> {
     }));
     diagnostics.extend(rec.issues.iter().cloned());
     diagnostics.sort_by_key(|i| i.severity);
-    let cal = calendar::monthly(&policy, as_of);
+    let mut cal = calendar::monthly(&policy, as_of);
+    if let Some(changes) = &significant_changes {
+        cal.change_notices = calendar::change_notices(changes, as_of);
+    }
     let new_items = rec.changes.iter().filter(|c| c.kind == ChangeKind::New).count() as u64;
     let closed_items = rec.changes.iter().filter(|c| c.kind == ChangeKind::Closed).count() as u64;
     // History before this month (a re-run of the same month replaces its entry).

@@ -342,6 +342,27 @@ th{{background:#f3f5f9}} .late{{color:#c0392b;font-weight:600}} .ok{{color:#27ae
         }
     }
 
+    if !c.change_notices.is_empty() {
+        s.push_str("<table><tr><th>Change</th><th>Type</th><th>Planned</th><th>Notice due</th><th>Notified</th><th>Notice</th></tr>");
+        for n in &c.change_notices {
+            let (class, state) = match n.sufficient {
+                Some(true) => ("ok", "in time"),
+                Some(false) => ("late", "insufficient"),
+                None => ("near", "due"),
+            };
+            let _ = write!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{class}\">{state}</td></tr>",
+                esc(&n.id),
+                esc(n.kind.as_deref().unwrap_or("")),
+                n.planned_date,
+                n.notice_deadline,
+                n.notified.map(|d| d.to_string()).unwrap_or_default()
+            );
+        }
+        s.push_str("</table>");
+    }
+
     // 4. Annual assessment.
     s.push_str("<h2>4. Annual assessment status</h2>");
     match &c.annual {

@@ -12,6 +12,7 @@
 //! | `unauthenticated_scans` | unauthenticated hosts ≥ 10% of scanned hosts (`unauth_scan_threshold`); CAP when it also tripped in the previous six months | DFR / CAP |
 //! | `unique_vulnerability_increase` | open unique vulnerabilities > baseline + max(20% of baseline, 10); baseline = the first month of the history | DFR |
 //! | `late_deliverable` | package uploaded after the due date (`deliverable_day_of_month`) | DFR |
+//! | `insufficient_change_notice` | a significant change notified less than 30 days before it (an emergency change more than 5 days after), or not at all once the deadline passed | CAP |
 //! | `multiple_recurrences` | any trigger tripped this month that also tripped within the previous six months | CAP |
 //!
 //! Age is days since the Original Detection Date at the POA&M date (R7.3); items whose clock is
@@ -264,6 +265,27 @@ pub fn evaluate(input: &TriggerInputs<'_>, as_of: NaiveDate) -> (Vec<Trigger>, M
             "{count} unique open vulnerabilities against a baseline of {baseline} (trips above {allowed})"
         ),
     });
+
+    // Insufficient notice of a planned change (or late notice of an emergency change).
+    if !calendar.change_notices.is_empty() {
+        let short: Vec<String> =
+            calendar.change_notices.iter().filter(|c| c.sufficient == Some(false)).map(|c| c.id.clone()).collect();
+        triggers.push(Trigger {
+            code: "insufficient_change_notice".into(),
+            name: "Insufficient Notice of Planned Change".into(),
+            level: Level::Cap,
+            tripped: !short.is_empty(),
+            near: false,
+            value: short.len() as f64,
+            threshold: 1.0,
+            message: if short.is_empty() {
+                "every significant change was or can still be notified in time".into()
+            } else {
+                format!("notified late or not at all: {}", short.join(", "))
+            },
+            items: short,
+        });
+    }
 
     if let Some(on_time) = calendar.on_time {
         triggers.push(Trigger {

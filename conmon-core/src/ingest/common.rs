@@ -202,8 +202,10 @@ impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for ElementSeed<'_, '_, T> {
 pub(crate) struct Tally {
     label: String,
     format: SourceFormat,
-    index: HashMap<String, usize>,
+    index: HashMap<String, usize, foldhash::fast::RandomState>,
     hosts: Vec<HostScan>,
+    /// The previous lookup: findings come host by host, so most lookups repeat it.
+    last: Option<usize>,
     first_finding: usize,
     /// Records that yielded no finding (passed, not applicable, closed).
     pub skipped: u64,
@@ -216,8 +218,9 @@ impl Tally {
         Tally {
             label: label.to_string(),
             format,
-            index: HashMap::new(),
+            index: HashMap::default(),
             hosts: Vec::new(),
+            last: None,
             first_finding: set.findings.len(),
             skipped: 0,
             scanner: None,
@@ -226,6 +229,11 @@ impl Tally {
 
     /// The host entry of an asset, created on first sight (without counting a finding).
     pub(crate) fn host(&mut self, asset: &Asset) -> &mut HostScan {
+        if let Some(i) = self.last
+            && self.hosts[i].identifier == asset.identifier
+        {
+            return &mut self.hosts[i];
+        }
         let i = match self.index.get(&asset.identifier) {
             Some(&i) => i,
             None => {
@@ -249,6 +257,7 @@ impl Tally {
                 self.hosts.len() - 1
             }
         };
+        self.last = Some(i);
         &mut self.hosts[i]
     }
 

@@ -160,7 +160,12 @@ pub fn read<R: BufRead>(mut reader: R, label: &str) -> Result<ScanSet> {
     let sc_export = cols[Col::FirstDiscovered as usize].is_some() || cols[Col::Ip as usize].is_some();
     tally.scanner = Some(if sc_export { "Tenable.sc".to_string() } else { "Nessus".to_string() });
 
-    let mut merge: HashMap<(String, String, Option<u16>, String, u64), usize> = HashMap::new();
+    // CVE rows of one finding (same plugin, host, port, protocol and output) merge into it. The
+    // map holds a 64-bit fingerprint of those fields, not copies of them: no allocation per row,
+    // and a hit is checked against the finding itself (a fingerprint collision never merges two
+    // different findings; it only leaves the later one unmerged).
+    let state = foldhash::quality::RandomState::default();
+    let mut merge: HashMap<u64, usize, rustc_hash::FxBuildHasher> = HashMap::default();
     let mut record = csv::StringRecord::new();
     let mut row: u64 = 1;
     loop {
@@ -202,14 +207,23 @@ pub fn read<R: BufRead>(mut reader: R, label: &str) -> Result<ScanSet> {
                 Error::invalid(format!("port `{port_text}` is not a number from 0 to 65535")).at(at("Port"))
             })?)
         };
-        let key = (plugin.to_string(), identifier.to_string(), port, protocol.clone(), hash(get(Col::Output)));
+        let key = {
+            use std::hash::BuildHasher;
+            state.hash_one((plugin, identifier, port, protocol.as_str(), get(Col::Output)))
+        };
         if let Some(&i) = merge.get(&key) {
-            // Another CVE row of a finding already read.
             let f = &mut set.findings[i];
-            for cve in split_list(get(Col::Cve)) {
-                f.add_cve(cve);
+            if f.scanner_id == plugin
+                && f.asset.identifier == identifier
+                && f.port == port
+                && f.protocol.as_deref().unwrap_or("") == protocol
+            {
+                // Another CVE row of a finding already read.
+                for cve in split_list(get(Col::Cve)) {
+                    f.add_cve(cve);
+                }
+                continue;
             }
-            continue;
         }
         let web = matches!(protocol.as_str(), "http" | "https");
         let asset = Asset {
@@ -283,23 +297,17 @@ pub fn read<R: BufRead>(mut reader: R, label: &str) -> Result<ScanSet> {
         if let Some(t) = f.observed_at {
             h.scan_end = Some(h.scan_end.map_or(t, |e| e.max(t)));
         }
-        merge.insert(key, set.findings.len());
+        merge.entry(key).or_insert(set.findings.len());
         set.findings.push(f);
     }
     tally.finish(&mut set, bytes.get());
     Ok(set)
 }
 
-fn hash(s: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    s.hash(&mut h);
-    h.finish()
-}
-
 /// A CVSS cell: `7.5`, `7,5`, or tenths written without a separator (`75`, 11 to 100).
 fn parse_score(text: &str) -> Option<f64> {
-    let t = text.trim().replace(',', ".");
+    let t = text.trim();
+    let t: std::borrow::Cow<'_, str> = if t.contains(',') { t.replace(',', ".").into() } else { t.into() };
     let v: f64 = t.parse().ok()?;
     if !t.contains('.') && (11.0..=100.0).contains(&v) {
         return Some(v / 10.0);
@@ -384,6 +392,9 @@ fn tenable_time(s: &str) -> Result<Option<DateTime<Utc>>> {
 /// informational and never start a clock.
 fn tenable_date(s: &str) -> Option<NaiveDate> {
     let t = s.trim();
+    if t.is_empty() {
+        return None;
+    }
     if let Ok(Some(d)) = tenable_time(t) {
         return Some(d.date_naive());
     }

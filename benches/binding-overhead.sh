@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Overhead of the Python API against the Rust API on the same 1,000,000-finding monthly job
+# Overhead of the Python and Node APIs against the Rust API on the same 1,000,000-finding monthly job
 # (read two months of Tenable CSV scans, reconcile the first, reconcile the second against it).
 #
 #   bash benches/binding-overhead.sh [RUNS]
 #
-# Needs the release build of the bench binary and the Python package installed in
-# target/py-venv (scripts/test.sh installs it). Prints each run and the median ratio.
+# Needs the Python package installed in target/py-venv and the Node addon built in
+# bindings-node (scripts/test.sh does both). Prints each run and the median ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
@@ -13,15 +13,16 @@ dir=${CONMON_JOB_DIR:-target/monthly-job}
 cargo build -q --release -p conmon-benches --bin monthly-job
 [ -f "$dir/month2.csv" ] || ./target/release/monthly-job gen "$dir"
 py=target/py-venv/bin/python
-rust_t=(); py_t=()
+rust_t=(); py_t=(); node_t=()
 for _ in $(seq "$runs"); do
   r=$(./target/release/monthly-job run "$dir"); echo "$r"; rust_t+=("$(echo "$r" | awk '{print $(NF-1)}')")
   p=$($py benches/python_job.py "$dir"); echo "$p"; py_t+=("$(echo "$p" | awk '{print $(NF-1)}')")
+  n=$(node benches/node_job.mjs "$dir"); echo "$n"; node_t+=("$(echo "$n" | awk '{print $(NF-1)}')")
 done
-python3 - "${rust_t[*]}" "${py_t[*]}" <<'PY'
+python3 - "${rust_t[*]}" "${py_t[*]}" "${node_t[*]}" <<'PY'
 import statistics, sys
-r = [float(x) for x in sys.argv[1].split()]
-p = [float(x) for x in sys.argv[2].split()]
-print(f"median rust {statistics.median(r):.3f} s, python {statistics.median(p):.3f} s, "
-      f"overhead {100 * (statistics.median(p) / statistics.median(r) - 1):+.1f}%")
+r, p, n = ([float(x) for x in a.split()] for a in sys.argv[1:4])
+mr = statistics.median(r)
+print(f"median rust {mr:.3f} s, python {statistics.median(p):.3f} s ({100 * (statistics.median(p) / mr - 1):+.1f}%), "
+      f"node {statistics.median(n):.3f} s ({100 * (statistics.median(n) / mr - 1):+.1f}%)")
 PY

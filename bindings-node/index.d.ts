@@ -9,5 +9,141 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** The monthly job's result (a handle). */
+export declare class MonthlyResult {
+  /** This month's POA&M. */
+  get poam(): Poam
+  /** The validation report as JSON. */
+  validationJson(): string
+  /** The change log as JSON. */
+  changesJson(): string
+  /** Month summaries including this month, as JSON. */
+  historyJson(): string
+  /** The meeting report (HTML). */
+  get reportHtml(): string
+  /** Writes every deliverable into `directory` off the main thread; resolves to the paths. */
+  write(directory: string): Promise<string[]>
+}
+
+/** A POA&M (a handle). */
+export declare class Poam {
+  /** Reads a POA&M by extension (.json lossless, .xlsx/.xls/.ods, .csv) on the calling thread. */
+  static readSync(path: string): Poam
+  /** A POA&M from JSON (the `poam` schema, or an array of items). */
+  static fromJson(text: string): Poam
+  /** For a workbook or CSV: the import report as JSON (unreadable cells, ignored columns). */
+  importReportJson(): string | null
+  /** The whole POA&M as JSON. */
+  toJson(): string
+  /** Writes the POA&M by extension (.xlsx, .csv, .json), atomically, off the main thread. */
+  write(path: string): Promise<string>
+  /** Writes the POA&M on the calling thread. */
+  writeSync(path: string): void
+  /** Writes the OSCAL POA&M JSON, atomically. */
+  writeOscalSync(path: string): void
+  /** The OSCAL POA&M document as JSON. */
+  oscalJson(): string
+  /** [open, closed, configuration findings]. */
+  counts(): Array<number>
+}
+
+/** A resolved policy (a handle). */
+export declare class Policy {
+  /** A preset name or a TOML/JSON policy file. */
+  static resolve(spec: string): Policy
+  /** A policy from JSON text (`preset` plus overrides). */
+  static fromJson(text: string): Policy
+  /** Every option, resolved, as JSON. */
+  toJson(): string
+}
+
+/** A reconciliation (a handle): this month's POA&M and the logs as JSON. */
+export declare class ReconcileResult {
+  /** This month's POA&M. */
+  get poam(): Poam
+  /** `{changes, not_tracked, not_observed, issues[, placements]}` as JSON. */
+  restJson(): string
+}
+
+/** Findings and scan context (a handle). */
+export declare class ScanSet {
+  /** Number of findings. */
+  get length(): number
+  /** Number of hosts in the scan context. */
+  get hostCount(): number
+  /** The findings as one JSON array. */
+  findingsJson(): string
+  /** The scan context as JSON. */
+  contextJson(): string
+  /** This set and `other` as one set. */
+  merged(other: ScanSet): ScanSet
+}
+
+/** The calendar of a package uploaded on `asOf`, as JSON. */
+export declare function calendar(policy: Policy, asOf: string, significantChangesJson?: string | undefined | null): string
+
+/** Remediation clocks of every item, as a JSON array. */
+export declare function clocks(poam: Poam, policy: Policy, asOf: string): string
+
 /** The version of the conmon engine this addon was built from. */
 export declare function engineVersion(): string
+
+/** The stable error codes. */
+export declare function errorCodes(): Array<string>
+
+/** The monthly job in memory, off the main thread. */
+export declare function monthly(scans: ScanSet, policy: Policy, asOf: string, previous?: Poam | undefined | null, options?: MonthlyOptions | undefined | null): Promise<MonthlyResult>
+
+/** Inputs of [`monthly`] besides scans, policy and date. */
+export interface MonthlyOptions {
+  /** The inventory as JSON (an array of assets). */
+  inventoryJson?: string
+  /** The deviation register as JSON. */
+  deviationsJson?: string
+  /** The CISA KEV catalog file. */
+  kevPath?: string
+  /** Significant change requests as JSON. */
+  significantChangesJson?: string
+  /** Month summaries of earlier months as JSON. */
+  historyJson?: string
+}
+
+/** Throws the error a panic becomes (for the panic-safety test). */
+export declare function panicForTest(): void
+
+/** Policy presets as JSON `[[name, description], ...]`. */
+export declare function presetsJson(): string
+
+/** Reads an inventory (.xlsx workbook or .json array) as JSON `{assets, problems}`. */
+export declare function readInventory(path: string): string
+
+/** Reads a POA&M off the main thread. */
+export declare function readPoam(path: string): Promise<Poam>
+
+/** Reads one scan from a Buffer, off the main thread; `label` names it in errors. */
+export declare function readScanBuffer(data: Buffer, label: string): Promise<ScanSet>
+
+/** Reads scan files (format detected from content) into one set, off the main thread. */
+export declare function readScans(paths: Array<string>): Promise<ScanSet>
+
+/** Reads scan files on the calling thread. */
+export declare function readScansSync(paths: Array<string>): ScanSet
+
+/** Reconciles one month off the main thread. */
+export declare function reconcile(previous: Poam | undefined | null, scans: ScanSet, policy: Policy, asOf: string, options?: ReconcileOptions | undefined | null): Promise<ReconcileResult>
+
+/** Options of [`reconcile`]. */
+export interface ReconcileOptions {
+  /** The deviation register as JSON (an array of records). */
+  deviationsJson?: string
+  /** The CISA KEV catalog file. */
+  kevPath?: string
+  /** Include, for each input finding, its POA&M ID. */
+  withPlacements?: boolean
+}
+
+/** A scan set from JSON (`{findings, context}`, the `scan-set` schema). */
+export declare function scanSetFromJson(text: string): ScanSet
+
+/** Validates a POA&M; returns the validation report as JSON (diagnostics, calendar, triggers). */
+export declare function validate(poam: Poam, policy: Policy, asOf: string, previous?: Poam | undefined | null, scans?: ScanSet | undefined | null, inventoryJson?: string | undefined | null): string

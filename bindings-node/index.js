@@ -835,4 +835,23 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.MonthlyResult = nativeBinding.MonthlyResult
+module.exports.Poam = nativeBinding.Poam
+module.exports.Policy = nativeBinding.Policy
+module.exports.ReconcileResult = nativeBinding.ReconcileResult
+module.exports.ScanSet = nativeBinding.ScanSet
+module.exports.calendar = nativeBinding.calendar
+module.exports.clocks = nativeBinding.clocks
 module.exports.engineVersion = nativeBinding.engineVersion
+module.exports.errorCodes = nativeBinding.errorCodes
+module.exports.monthly = nativeBinding.monthly
+module.exports.panicForTest = nativeBinding.panicForTest
+module.exports.presetsJson = nativeBinding.presetsJson
+module.exports.readInventory = nativeBinding.readInventory
+module.exports.readPoam = nativeBinding.readPoam
+module.exports.readScanBuffer = nativeBinding.readScanBuffer
+module.exports.readScans = nativeBinding.readScans
+module.exports.readScansSync = nativeBinding.readScansSync
+module.exports.reconcile = nativeBinding.reconcile
+module.exports.scanSetFromJson = nativeBinding.scanSetFromJson
+module.exports.validate = nativeBinding.validate

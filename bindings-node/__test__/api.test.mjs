@@ -1,0 +1,138 @@
+// The JavaScript API over the bundled sample package: scans, policies, POA&M formats,
+// reconcile, clocks, validation, calendar, the monthly job, errors.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+
+const require = createRequire(import.meta.url)
+const conmon = require('../lib.js')
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const sample = join(root, 'examples/data/monthly')
+const tmp = () => mkdtempSync(join(tmpdir(), 'conmon-node-'))
+
+test('readScans from paths, directories and Buffers', async () => {
+  const feb = join(sample, '2026-02/os-web-db.nessus')
+  const byPath = await conmon.readScans(feb)
+  const byDir = await conmon.readScans(join(sample, '2026-02'))
+  const byBuf = await conmon.readScans(readFileSync(feb))
+  assert.equal(byPath.length, 12)
+  assert.equal(byDir.length, 12)
+  assert.equal(byBuf.length, 12)
+  assert.equal(byPath.hostCount, 4)
+  assert.equal(conmon.readScansSync(feb).length, 12)
+  const f = byPath.findings()[1]
+  assert.equal(f.scanner, 'Nessus')
+  assert.equal(f.observedAt, "2026-02-09T14:30:00Z")
+  assert.equal(f.asset.assetType, 'os')
+  assert.ok(byPath.hosts().every((h) => h.credentialed === true))
+})
+
+test('policies', () => {
+  assert.deepEqual(conmon.Policy.preset().toObject().rev5SlaDays, { high: 30, moderate: 90, low: 180 })
+  assert.equal(conmon.Policy.fromFile(join(sample, 'policy.toml')).toObject().deliverableDayOfMonth, 13)
+  assert.equal(conmon.Policy.fromObject({ preset: 'fedramp_rev5', dueSoonDays: 14 }).toObject().dueSoonDays, 14)
+  assert.ok('fedramp_vdr_high' in conmon.presets())
+  assert.throws(() => conmon.Policy.fromObject({ dueSoonDayz: 1 }), (e) => e instanceof conmon.ConmonError && e.code === 'config_error')
+})
+
+test('reconcile keeps IDs month over month and reports what changed', async () => {
+  const feb = await conmon.reconcile(null, await conmon.readScans(join(sample, '2026-02')), {
+    asOf: '2026-02-13',
+    kev: join(sample, 'kev.json'),
+  })
+  assert.deepEqual(feb.poam.counts, [5, 0, 0])
+  assert.equal(feb.changes.filter((c) => c.kind === 'new').length, 5)
+  const mar = await conmon.reconcile(feb.poam, await conmon.readScans(join(sample, '2026-03')), {
+    asOf: new Date(Date.UTC(2026, 2, 13)),
+    deviations: join(sample, 'deviations.json'),
+    kev: join(sample, 'kev.json'),
+    policy: join(sample, 'policy.toml'),
+    withPlacements: true,
+  })
+  const items = Object.fromEntries(mar.poam.items().map((i) => [i.poamId, i]))
+  assert.equal(items['V-1'].originalDetectionDate, '2026-02-09')
+  assert.equal(items['V-4'].sheet, 'closed')
+  assert.equal(items['V-3'].riskAdjustment, 'yes')
+  assert.deepEqual([...new Set(mar.notObserved.map((n) => n.asset))], ['10.0.1.30'])
+  assert.equal(mar.placements.length, (await conmon.readScans(join(sample, '2026-03'))).length)
+})
+
+test('POA&M formats round trip and writes are atomic', async () => {
+  const poam = (await conmon.reconcile(null, await conmon.readScans(join(sample, '2026-02')), { asOf: '2026-02-13' })).poam
+  const dir = tmp()
+  for (const ext of ['json', 'xlsx', 'csv']) {
+    const file = join(dir, `poam.${ext}`)
+    await poam.write(file)
+    const back = await conmon.Poam.read(file)
+    assert.deepEqual(back.items('open').map((i) => i.poamId), poam.items('open').map((i) => i.poamId))
+    if (ext === 'json') assert.deepEqual(back.toObject(), poam.toObject())
+    else assert.deepEqual(back.importReport.problems, [])
+  }
+  poam.writeOscalSync(join(dir, 'oscal.json'))
+  const oscal = JSON.parse(readFileSync(join(dir, 'oscal.json'), 'utf8'))
+  assert.equal(oscal['plan-of-action-and-milestones']['poam-items'].length, 5)
+  await assert.rejects(poam.write(join(dir, 'poam.docx')), (e) => e.code === 'unsupported_format')
+})
+
+test('clocks, validation, calendar and the monthly job', async () => {
+  const feb = await conmon.runMonthly({
+    scans: await conmon.readScans(join(sample, '2026-02')),
+    asOf: '2026-02-13',
+    inventory: join(sample, 'inventory.json'),
+    deviations: join(sample, 'deviations.json'),
+    kev: join(sample, 'kev.json'),
+    policy: join(sample, 'policy.toml'),
+  })
+  const dir = tmp()
+  const written = await feb.write(join(dir, 'feb'))
+  for (const f of ['poam.xlsx', 'poam.json', 'poam.csv', 'oscal-poam.json', 'changes.json', 'validation.json', 'report.html', 'history.json']) {
+    assert.ok(written.some((w) => w.endsWith(f)), f)
+  }
+  const mar = await conmon.runMonthly({
+    scans: await conmon.readScans(join(sample, '2026-03')),
+    previous: await conmon.Poam.read(join(dir, 'feb/poam.json')),
+    history: join(dir, 'feb/history.json'),
+    asOf: '2026-03-13',
+    inventory: join(sample, 'inventory.json'),
+    deviations: join(sample, 'deviations.json'),
+    kev: join(sample, 'kev.json'),
+    significantChanges: join(sample, 'significant-changes.json'),
+    policy: join(sample, 'policy.toml'),
+  })
+  const v = mar.validation
+  assert.equal(v.valid, false)
+  assert.ok(v.diagnostics.some((d) => d.code === 'inventory.not_credentialed'))
+  assert.deepEqual(v.triggers.filter((t) => t.tripped).map((t) => t.code), ['unauthenticated_scans'])
+  assert.equal(v.calendar.earliestMeeting, '2026-03-20')
+  assert.equal(mar.history.length, 2)
+  assert.deepEqual(mar.lateItems().map((c) => c.poamId), ['V-1', 'V-5'])
+  assert.match(mar.reportHtml, /Past-due POA&amp;M items/)
+  const clocks = Object.fromEntries(conmon.clocks(mar.poam, { asOf: '2026-03-13' }).map((c) => [c.poamId, c]))
+  assert.equal(clocks['V-1'].dueDate, '2026-03-11')
+  assert.equal(clocks['V-5'].rule, 'kev.earliest')
+  const prev = mar.poam.toObject()
+  prev.open[0].originalDetectionDate = '2026-01-01'
+  const report = conmon.validate(mar.poam, { asOf: '2026-03-13', previous: conmon.Poam.fromObject(prev) })
+  assert.ok(report.diagnostics.some((d) => d.code === 'poam.detection_date_changed'))
+  const cal = conmon.calendar({ asOf: '2026-03-17', policy: { preset: 'fedramp_rev5', deliverableDayOfMonth: 13 } })
+  assert.equal(cal.dueDate, '2026-03-13')
+  assert.equal(cal.onTime, false)
+})
+
+test('errors carry the core code and location; panics never crash the process', async () => {
+  await assert.rejects(conmon.readScans('/nonexistent/scan.nessus'), (e) => e instanceof conmon.ConmonError && e.code === 'io_error')
+  await assert.rejects(
+    conmon.readScans(Buffer.from("<NessusClientData_v2><Report><ReportHost name='h'>")),
+    (e) => e.code === 'parse_error' && e.location.line === 1,
+  )
+  const dir = tmp()
+  const bad = join(dir, 'bad.json')
+  writeFileSync(bad, '{"open": [{"poam_id": "V-1", "original_detection_date": "2026-02-30", "original_risk_rating": "high"}]}')
+  await assert.rejects(conmon.Poam.read(bad), (e) => e.location.field === 'open[0].original_detection_date')
+  assert.throws(() => conmon._panicForTest(), (e) => e instanceof conmon.ConmonError && e.code === 'internal_error')
+  assert.ok(existsSync(dir))
+})

@@ -209,41 +209,8 @@ pub struct Poam {
 }
 
 fn read_poam_file(path: &Path) -> cm::Result<Poam> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    let import = match ext.as_str() {
-        "xlsx" | "xlsm" | "xls" | "ods" => cm::io::xlsx::read_poam(path)?,
-        "csv" => cm::io::csv::read_poam_file(path)?,
-        _ => {
-            let text = std::fs::read_to_string(path).map_err(|e| cm::Error::io(e, path))?;
-            let poam = cm::io::json::read_poam(&text, &path.display().to_string())?;
-            return Ok(Poam { inner: Arc::new(poam), import_report: None });
-        }
-    };
-    let report = to_json(&serde_json::json!({
-        "problems": import.problems,
-        "ignored_columns": import.ignored_columns,
-        "missing_columns": import.missing_columns,
-        "blank_required": import.blank_required,
-    }))?;
-    Ok(Poam { inner: Arc::new(import.poam), import_report: Some(report) })
-}
-
-fn write_poam_file(poam: &cm::model::Poam, path: &Path) -> cm::Result<()> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    match ext.as_str() {
-        "xlsx" => cm::io::xlsx::write_poam_file(poam, path),
-        "csv" => cm::io::csv::write_poam_file(poam, path),
-        "json" => {
-            let text = cm::io::json::write_poam(poam)?;
-            cm::io::atomic::write_file(path, |w| {
-                std::io::Write::write_all(w, text.as_bytes()).map_err(|e| cm::Error::io(e, path))
-            })
-        }
-        other => Err(cm::Error::unsupported(format!(
-            "cannot write a POA&M as `.{other}` (use .xlsx, .csv or .json; OSCAL with writeOscal)"
-        ))
-        .at(cm::Location::file(path.display().to_string()))),
-    }
+    let (poam, import) = cm::io::read_poam_path(path)?;
+    Ok(Poam { inner: Arc::new(poam), import_report: import.map(|i| to_json(&i.report())).transpose()? })
 }
 
 #[napi]
@@ -283,13 +250,13 @@ impl Poam {
     #[napi(ts_return_type = "Promise<string>")]
     pub fn write(&self, path: String) -> AsyncTask<Job<String>> {
         let inner = Arc::clone(&self.inner);
-        AsyncTask::new(Job::new("Poam.write", move || write_poam_file(&inner, Path::new(&path)).map(|()| path)))
+        AsyncTask::new(Job::new("Poam.write", move || cm::io::write_poam_path(&inner, Path::new(&path)).map(|()| path)))
     }
 
     /// Writes the POA&M on the calling thread.
     #[napi(catch_unwind)]
     pub fn write_sync(&self, path: String) -> napi::Result<()> {
-        guard("Poam.writeSync", || write_poam_file(&self.inner, Path::new(&path)))
+        guard("Poam.writeSync", || cm::io::write_poam_path(&self.inner, Path::new(&path)))
     }
 
     /// Writes the OSCAL POA&M JSON, atomically.
@@ -416,16 +383,7 @@ pub fn clocks(poam: &Poam, policy: &Policy, as_of: String) -> napi::Result<Strin
 /// Reads an inventory (.xlsx workbook or .json array) as JSON `{assets, problems}`.
 #[napi(catch_unwind)]
 pub fn read_inventory(path: String) -> napi::Result<String> {
-    guard("readInventory", || {
-        let path = Path::new(&path);
-        if path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("json")) {
-            let text = std::fs::read_to_string(path).map_err(|e| cm::Error::io(e, path))?;
-            let assets: Vec<cm::io::xlsx::InventoryAsset> =
-                cm::io::json::from_str_located(&text, &path.display().to_string())?;
-            return to_json(&cm::io::xlsx::InventoryImport { assets, problems: Vec::new() });
-        }
-        to_json(&cm::io::xlsx::read_inventory(path)?)
-    })
+    guard("readInventory", || to_json(&cm::io::read_inventory_path(Path::new(&path))?))
 }
 
 /// Validates a POA&M; returns the validation report as JSON (diagnostics, calendar, triggers).
@@ -442,7 +400,7 @@ pub fn validate(
         let as_of = date(&as_of, "asOf")?;
         let inventory: Option<Vec<cm::io::xlsx::InventoryAsset>> =
             inventory_json.as_deref().map(|t| cm::io::json::from_str_located(t, "<inventory>")).transpose()?;
-        let diagnostics = cm::validate::validate(&cm::validate::Package {
+        to_json(&cm::monthly::validation_report(&cm::validate::Package {
             poam: &poam.inner,
             poam_file: "poam",
             import: None,
@@ -452,21 +410,7 @@ pub fn validate(
             inventory_file: "inventory",
             policy: &policy.inner,
             as_of,
-        });
-        let calendar = cm::calendar::monthly(&policy.inner, as_of);
-        let (triggers, _) = cm::triggers::evaluate(
-            &cm::triggers::TriggerInputs {
-                poam: &poam.inner,
-                scans: scans.map(|s| &*s.inner),
-                calendar: &calendar,
-                history: &[],
-                new_items: 0,
-                closed_items: 0,
-                policy: &policy.inner,
-            },
-            as_of,
-        );
-        to_json(&cm::monthly::ValidationReport::new(as_of, diagnostics, calendar, triggers))
+        }))
     })
 }
 

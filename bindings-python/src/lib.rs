@@ -202,24 +202,6 @@ struct Poam {
     inner: Arc<cm::model::Poam>,
 }
 
-fn write_by_ext(poam: &cm::model::Poam, path: &std::path::Path) -> cm::Result<()> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    match ext.as_str() {
-        "xlsx" => cm::io::xlsx::write_poam_file(poam, path),
-        "csv" => cm::io::csv::write_poam_file(poam, path),
-        "json" => {
-            let text = cm::io::json::write_poam(poam)?;
-            cm::io::atomic::write_file(path, |w| {
-                std::io::Write::write_all(w, text.as_bytes()).map_err(|e| cm::Error::io(e, path))
-            })
-        }
-        other => Err(cm::Error::unsupported(format!(
-            "cannot write a POA&M as `.{other}` (use .xlsx, .csv or .json; OSCAL with write_oscal)"
-        ))
-        .at(cm::Location::file(path.display().to_string()))),
-    }
-}
-
 #[pymethods]
 impl Poam {
     /// Reads a POA&M by extension: .json (lossless), .xlsx/.xls/.ods, .csv. Returns the POA&M and,
@@ -227,23 +209,9 @@ impl Poam {
     #[staticmethod]
     fn read(py: Python<'_>, path: PathBuf) -> PyResult<(Poam, Option<String>)> {
         run(py, "Poam.read", move || {
-            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-            let import = match ext.as_str() {
-                "xlsx" | "xlsm" | "xls" | "ods" => cm::io::xlsx::read_poam(&path)?,
-                "csv" => cm::io::csv::read_poam_file(&path)?,
-                _ => {
-                    let text = std::fs::read_to_string(&path).map_err(|e| cm::Error::io(e, &path))?;
-                    let poam = cm::io::json::read_poam(&text, &path.display().to_string())?;
-                    return Ok((Poam { inner: Arc::new(poam) }, None));
-                }
-            };
-            let report = to_json(&serde_json::json!({
-                "problems": import.problems,
-                "ignored_columns": import.ignored_columns,
-                "missing_columns": import.missing_columns,
-                "blank_required": import.blank_required,
-            }))?;
-            Ok((Poam { inner: Arc::new(import.poam) }, Some(report)))
+            let (poam, import) = cm::io::read_poam_path(&path)?;
+            let report = import.map(|i| to_json(&i.report())).transpose()?;
+            Ok((Poam { inner: Arc::new(poam) }, report))
         })
     }
 
@@ -270,7 +238,7 @@ impl Poam {
     /// Writes the POA&M by extension (.xlsx workbook, .csv, .json), atomically.
     fn write(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
         let inner = Arc::clone(&self.inner);
-        run(py, "Poam.write", move || write_by_ext(&inner, &path))
+        run(py, "Poam.write", move || cm::io::write_poam_path(&inner, &path))
     }
 
     /// Writes the OSCAL POA&M JSON, atomically.
@@ -371,16 +339,7 @@ fn clocks(py: Python<'_>, poam: &Poam, policy: &Policy, as_of: String) -> PyResu
 /// Reads an inventory (.xlsx workbook or .json array) as JSON `{assets, problems}`.
 #[pyfunction]
 fn read_inventory(py: Python<'_>, path: PathBuf) -> PyResult<String> {
-    run(py, "read_inventory", move || {
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-        if ext == "json" {
-            let text = std::fs::read_to_string(&path).map_err(|e| cm::Error::io(e, &path))?;
-            let assets: Vec<cm::io::xlsx::InventoryAsset> =
-                cm::io::json::from_str_located(&text, &path.display().to_string())?;
-            return to_json(&cm::io::xlsx::InventoryImport { assets, problems: Vec::new() });
-        }
-        to_json(&cm::io::xlsx::read_inventory(&path)?)
-    })
+    run(py, "read_inventory", move || to_json(&cm::io::read_inventory_path(&path)?))
 }
 
 /// Validates a POA&M; returns the validation report as JSON (diagnostics, calendar, triggers).
@@ -406,7 +365,7 @@ fn validate(
         let inventory: Option<Vec<cm::io::xlsx::InventoryAsset>> =
             inventory_json.as_deref().map(|t| cm::io::json::from_str_located(t, "<inventory>")).transpose()?;
         let file = poam_file.unwrap_or_else(|| "poam".to_string());
-        let diagnostics = cm::validate::validate(&cm::validate::Package {
+        to_json(&cm::monthly::validation_report(&cm::validate::Package {
             poam: &poam,
             poam_file: &file,
             import: None,
@@ -416,21 +375,7 @@ fn validate(
             inventory_file: "inventory",
             policy: &policy,
             as_of,
-        });
-        let calendar = cm::calendar::monthly(&policy, as_of);
-        let (triggers, _) = cm::triggers::evaluate(
-            &cm::triggers::TriggerInputs {
-                poam: &poam,
-                scans: scans.as_deref(),
-                calendar: &calendar,
-                history: &[],
-                new_items: 0,
-                closed_items: 0,
-                policy: &policy,
-            },
-            as_of,
-        );
-        to_json(&cm::monthly::ValidationReport::new(as_of, diagnostics, calendar, triggers))
+        }))
     })
 }
 

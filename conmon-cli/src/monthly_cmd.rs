@@ -167,33 +167,12 @@ fn read_scans(paths: &[PathBuf], quiet: bool) -> Result<cm::ingest::ScanSet, cm:
     Ok(set)
 }
 
-/// Reads a POA&M by extension: .json (lossless), .xlsx/.xls/.ods, .csv.
 fn read_poam(path: &Path) -> Result<(cm::model::Poam, Option<cm::io::xlsx::PoamImport>), cm::Error> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    match ext.as_str() {
-        "xlsx" | "xlsm" | "xls" | "ods" => {
-            let import = cm::io::xlsx::read_poam(path)?;
-            Ok((import.poam.clone(), Some(import)))
-        }
-        "csv" => {
-            let import = cm::io::csv::read_poam_file(path)?;
-            Ok((import.poam.clone(), Some(import)))
-        }
-        _ => {
-            let text = std::fs::read_to_string(path).map_err(|e| cm::Error::io(e, path))?;
-            Ok((cm::io::json::read_poam(&text, &path.display().to_string())?, None))
-        }
-    }
+    cm::io::read_poam_path(path)
 }
 
-/// Reads the inventory: the Integrated Inventory Workbook, or JSON (an array of assets).
 fn read_inventory(path: &Path) -> Result<cm::io::xlsx::InventoryImport, cm::Error> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    if ext == "json" {
-        let assets: Vec<cm::io::xlsx::InventoryAsset> = read_json(path)?;
-        return Ok(cm::io::xlsx::InventoryImport { assets, problems: Vec::new() });
-    }
-    cm::io::xlsx::read_inventory(path)
+    cm::io::read_inventory_path(path)
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, cm::Error> {
@@ -347,7 +326,7 @@ pub(crate) fn run_validate(args: &ValidateArgs) -> Result<ExitCode, CliError> {
     };
     let poam_file = args.poam.display().to_string();
     let inventory_file = args.inventory.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
-    let mut diagnostics = cm::validate::validate(&cm::validate::Package {
+    let mut report = cm::monthly::validation_report(&cm::validate::Package {
         poam: &poam,
         poam_file: &poam_file,
         import: import.as_ref(),
@@ -358,28 +337,16 @@ pub(crate) fn run_validate(args: &ValidateArgs) -> Result<ExitCode, CliError> {
         policy: &policy,
         as_of,
     });
-    if let Some(inv) = &inventory {
+    if let Some(inv) = inventory.as_ref().filter(|i| !i.problems.is_empty()) {
+        let mut diagnostics = std::mem::take(&mut report.diagnostics);
         for p in &inv.problems {
             diagnostics.push(
                 cm::issue::Issue::error("inventory.unreadable_cell", "R6.7", p.message.clone()).at(p.location.clone()),
             );
         }
         diagnostics.sort_by_key(|i| i.severity);
+        report = cm::monthly::ValidationReport::new(as_of, diagnostics, report.calendar, report.triggers);
     }
-    let calendar = cm::calendar::monthly(&policy, as_of);
-    let (triggers, _) = cm::triggers::evaluate(
-        &cm::triggers::TriggerInputs {
-            poam: &poam,
-            scans: scans.as_ref(),
-            calendar: &calendar,
-            history: &[],
-            new_items: 0,
-            closed_items: 0,
-            policy: &policy,
-        },
-        as_of,
-    );
-    let report = cm::monthly::ValidationReport::new(as_of, diagnostics, calendar, triggers);
     if !args.quiet {
         let text = match fmt {
             Format::Json => serde_json::to_string_pretty(&report).map_err(|e| CliError::Usage(e.to_string()))? + "\n",

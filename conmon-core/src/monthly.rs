@@ -100,6 +100,26 @@ impl ValidationReport {
     }
 }
 
+/// Validates a package and adds this month's calendar and triggers (no history): the report
+/// `conmon validate` prints and the bindings return.
+pub fn validation_report(package: &Package<'_>) -> ValidationReport {
+    let diagnostics = validate::validate(package);
+    let calendar = calendar::monthly(package.policy, package.as_of);
+    let (triggers, _) = triggers::evaluate(
+        &triggers::TriggerInputs {
+            poam: package.poam,
+            scans: package.scans,
+            calendar: &calendar,
+            history: &[],
+            new_items: 0,
+            closed_items: 0,
+            policy: package.policy,
+        },
+        package.as_of,
+    );
+    ValidationReport::new(package.as_of, diagnostics, calendar, triggers)
+}
+
 /// The change log file (`changes.json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ChangeLog {

@@ -257,6 +257,19 @@ pub struct PoamImport {
     pub blank_required: Vec<Location>,
 }
 
+impl PoamImport {
+    /// The import report without the POA&M: `{problems, ignored_columns, missing_columns,
+    /// blank_required}`, for bindings that hand the POA&M over separately.
+    pub fn report(&self) -> serde_json::Value {
+        serde_json::json!({
+            "problems": self.problems,
+            "ignored_columns": self.ignored_columns,
+            "missing_columns": self.missing_columns,
+            "blank_required": self.blank_required,
+        })
+    }
+}
+
 /// A problem found while reading, in serialisable form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProblemRecord {

@@ -67,3 +67,7 @@ if ! git -C "$root" diff --exit-code -- bindings-node/index.d.ts bindings-node/i
   exit 1
 fi
 npm test
+
+step "Kotlin (JVM) and Swift through uniffi: generate, package, kotlinc, java"
+cd "$root"
+bash scripts/test-kotlin.sh

@@ -175,11 +175,6 @@ fn read_inventory(path: &Path) -> Result<cm::io::xlsx::InventoryImport, cm::Erro
     cm::io::read_inventory_path(path)
 }
 
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, cm::Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| cm::Error::io(e, path))?;
-    cm::io::json::from_str_located(&text, &path.display().to_string())
-}
-
 #[derive(Serialize)]
 struct MonthlySummary<'a> {
     out: String,
@@ -224,7 +219,7 @@ pub(crate) fn run_monthly(args: &MonthlyArgs) -> Result<ExitCode, CliError> {
         None => None,
     };
     let deviations: Vec<cm::deviation::Deviation> = match &args.deviations {
-        Some(p) => read_json(p).map_err(engine)?,
+        Some(p) => cm::io::read_json_path(p).map_err(engine)?,
         None => Vec::new(),
     };
     let kev = match &args.kev {
@@ -232,7 +227,7 @@ pub(crate) fn run_monthly(args: &MonthlyArgs) -> Result<ExitCode, CliError> {
         None => None,
     };
     let significant_changes: Option<serde_json::Value> = match &args.changes {
-        Some(p) => Some(read_json(p).map_err(engine)?),
+        Some(p) => Some(cm::io::read_json_path(p).map_err(engine)?),
         None => None,
     };
     let history_path = args.history.clone().or_else(|| {
@@ -240,7 +235,7 @@ pub(crate) fn run_monthly(args: &MonthlyArgs) -> Result<ExitCode, CliError> {
         beside.exists().then_some(beside)
     });
     let history: Vec<cm::triggers::MonthSummary> = match &history_path {
-        Some(p) => read_json(p).map_err(engine)?,
+        Some(p) => cm::io::read_json_path(p).map_err(engine)?,
         None => Vec::new(),
     };
     let output = cm::monthly::run(cm::monthly::MonthlyInputs {
@@ -397,7 +392,7 @@ pub(crate) fn run_explain(args: &ExplainArgs) -> Result<ExitCode, CliError> {
     let clock = cm::sla::evaluate(item, &policy, cm::sla::AsOf::date(as_of)).map_err(engine)?;
     let changes: Vec<cm::reconcile::Change> = match &args.changes {
         Some(p) => {
-            let log: cm::monthly::ChangeLog = read_json(p).map_err(engine)?;
+            let log: cm::monthly::ChangeLog = cm::io::read_json_path(p).map_err(engine)?;
             log.changes.into_iter().filter(|c| c.poam_id == args.item).collect()
         }
         None => Vec::new(),

@@ -62,6 +62,16 @@ pub fn write_poam_path(poam: &Poam, path: &Path) -> Result<()> {
     }
 }
 
+/// Reads a JSON document of the engine's shapes (deviation register, significant changes,
+/// history) from a file; a malformed document is reported with its line and column.
+///
+/// # Errors
+/// The file cannot be read, or is not JSON of type `T`.
+pub fn read_json_path<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(e, path))?;
+    json::from_str_located(&text, &path.display().to_string())
+}
+
 /// Reads an inventory: the Integrated Inventory Workbook, or `.json` (an array of assets, the
 /// `inventory` schema).
 ///

@@ -1,0 +1,227 @@
+// Kotlin tests of the uniffi bindings, run on the JVM by scripts/test-kotlin.sh:
+//   java -cp conmon.jar:conmon-test.jar:jna.jar:kotlin-stdlib.jar conmon.test.ConmonTestKt REPO_ROOT
+// Parity: the shared fixtures in tests/fixtures give exactly the expected JSON the Rust, Python
+// and Node tests check. Exits 1 when any test fails.
+package conmon.test
+
+import conmon.*
+import java.io.File
+import java.nio.file.Files
+import java.time.Instant
+import java.time.LocalDate
+import kotlin.system.exitProcess
+
+private var failures = 0
+private var passed = 0
+
+private fun test(name: String, body: () -> Unit) {
+    try {
+        body()
+        passed++
+        println("ok   $name")
+    } catch (e: Throwable) {
+        failures++
+        println("FAIL $name: $e")
+        e.printStackTrace(System.out)
+    }
+}
+
+private fun expect(cond: Boolean, what: () -> String) {
+    if (!cond) throw AssertionError(what())
+}
+
+private fun expectJson(actual: Any?, expected: Any?, what: String) {
+    jsonDiff(actual, expected)?.let { throw AssertionError("$what: $it") }
+}
+
+private inline fun <reified E : Throwable> expectThrows(body: () -> Unit): E {
+    try {
+        body()
+    } catch (e: Throwable) {
+        if (e is E) return e
+        throw AssertionError("expected ${E::class.simpleName}, got $e")
+    }
+    throw AssertionError("expected ${E::class.simpleName}, nothing was thrown")
+}
+
+fun main(args: Array<String>) {
+    val root = File(if (args.isNotEmpty()) args[0] else ".").canonicalFile
+    val fixtures = File(root, "tests/fixtures")
+    val sample = File(root, "examples/data/monthly")
+    fun read(f: File) = f.readText()
+
+    test("module facts") {
+        expect(engineVersion().isNotEmpty()) { "no version" }
+        expect("parse_error" in errorCodes() && "limit_exceeded" in errorCodes()) { "codes: ${errorCodes()}" }
+    }
+
+    test("clock cases: JSON parity and typed records") {
+        @Suppress("UNCHECKED_CAST")
+        val cases = parseJson(read(File(fixtures, "clock/cases.json"))) as List<Map<String, Any?>>
+        expect(cases.size >= 4) { "only ${cases.size} cases" }
+        for (case in cases) {
+            val name = case["name"] as String
+            val spec = case["policy"] as String
+            val asOf = case["as_of"] as String
+            val policy = Policy.resolve(if (spec.endsWith(".toml") || spec.endsWith(".json")) File(fixtures, "clock/$spec").path else spec)
+            val poam = Poam.fromJson(read(File(fixtures, "clock/${case["input"]}")))
+            val expected = parseJson(read(File(fixtures, "clock/${case["expected"]}")))
+            expectJson(parseJson(clocksJson(poam, policy, asOf)), expected, name)
+            // The typed records carry the same facts.
+            val typed = if (asOf.length == 10) clocks(poam, policy, LocalDate.parse(asOf)) else clocksAt(poam, policy, Instant.parse(asOf))
+            @Suppress("UNCHECKED_CAST")
+            val exp = expected as List<Map<String, Any?>>
+            expect(typed.size == exp.size) { "$name: ${typed.size} clocks vs ${exp.size}" }
+            for ((c, e) in typed.zip(exp)) {
+                expect(c.poamId == e["poam_id"]) { "$name: ${c.poamId} vs ${e["poam_id"]}" }
+                expect(c.state == e["state"]) { "$name ${c.poamId}: state ${c.state} vs ${e["state"]}" }
+                expect(c.dueDate?.toString() == e["due_date"]) { "$name ${c.poamId}: due ${c.dueDate} vs ${e["due_date"]}" }
+                expect(c.daysLate.toDouble() == e["days_late"]) { "$name ${c.poamId}: days late ${c.daysLate}" }
+                expect(c.explanation.map { it.rule } == (e["explanation"] as List<*>).map { (it as Map<*, *>)["rule"] }) {
+                    "$name ${c.poamId}: explanation differs"
+                }
+                if (e["due_at"] != null) {
+                    expect(c.dueAt == Instant.parse(e["due_at"] as String)) { "$name ${c.poamId}: due at ${c.dueAt} vs ${e["due_at"]}" }
+                }
+            }
+        }
+    }
+
+    test("monthly sample: reconcile month over month gives the shared expected JSON") {
+        val policy = Policy.resolve(File(sample, "policy.toml").path)
+        var previous: Poam? = null
+        for ((month, asOf) in listOf("2026-02" to "2026-02-13", "2026-03" to "2026-03-13")) {
+            val scans = readScans(listOf(File(sample, "$month/os-web-db.nessus").path))
+            val r = reconcile(
+                previous, scans, policy, LocalDate.parse(asOf),
+                deviationsPath = File(sample, "deviations.json").path,
+                kevPath = File(sample, "kev.json").path,
+            )
+            val log = parseJson(r.changesJson()) as Map<*, *>
+            val actual = mapOf(
+                "poam" to parseJson(r.poam().toJson()),
+                "changes" to log["changes"],
+                "not_observed" to log["not_observed"],
+            )
+            val expected = parseJson(read(File(fixtures, "monthly/$month.expected.json"))) as Map<*, *>
+            expectJson(actual, expected, month)
+            val expChanges = expected["changes"] as List<*>
+            val typed = r.changes()
+            expect(typed.map { it.poamId to it.kind } == expChanges.map { (it as Map<*, *>).let { c -> c["poam_id"] to c["kind"] } }) {
+                "$month: typed changes differ"
+            }
+            val expOpen = ((expected["poam"] as Map<*, *>)["open"] as List<*>).map { (it as Map<*, *>)["poam_id"] }
+            expect(r.poam().items().filter { it.sheet == "open" }.map { it.poamId } == expOpen) { "$month: open items differ" }
+            expect(r.poam().poamDate() == LocalDate.parse(asOf)) { "$month: POA&M date ${r.poam().poamDate()}" }
+            previous = r.poam()
+        }
+    }
+
+    test("monthly job: deliverables, validation report, meeting report") {
+        val out = Files.createTempDirectory("conmon-kt").toFile()
+        try {
+            val policy = Policy.resolve(File(sample, "policy.toml").path)
+            val feb = runMonthly(MonthlyOptions(
+                scans = readScans(listOf(File(sample, "2026-02/os-web-db.nessus").path)),
+                policy = policy,
+                asOf = LocalDate.parse("2026-02-13"),
+                inventoryPath = File(sample, "inventory.json").path,
+                deviationsPath = File(sample, "deviations.json").path,
+                kevPath = File(sample, "kev.json").path,
+                significantChangesPath = File(sample, "significant-changes.json").path,
+            ))
+            val written = feb.write(File(out, "2026-02").path).map { File(it).name }.toSet()
+            for (f in listOf("poam.xlsx", "poam.json", "poam.csv", "oscal-poam.json", "changes.json", "validation.json", "report.html", "history.json")) {
+                expect(f in written && File(out, "2026-02/$f").length() > 0) { "missing $f in $written" }
+            }
+            // Next month reads what this month wrote, as the CLI does.
+            val mar = runMonthly(MonthlyOptions(
+                scans = readScans(listOf(File(sample, "2026-03/os-web-db.nessus").path)),
+                policy = policy,
+                asOf = LocalDate.parse("2026-03-13"),
+                previous = Poam.read(File(out, "2026-02/poam.json").path),
+                inventoryPath = File(sample, "inventory.json").path,
+                deviationsPath = File(sample, "deviations.json").path,
+                kevPath = File(sample, "kev.json").path,
+                historyPath = File(out, "2026-02/history.json").path,
+            ))
+            val expected = parseJson(read(File(fixtures, "monthly/2026-03.expected.json"))) as Map<*, *>
+            expectJson(parseJson(mar.poam().toJson()), expected["poam"], "March POA&M from the written February")
+            val v = mar.validation()
+            val vj = parseJson(v.json) as Map<*, *>
+            expect(v.errors.toDouble() == vj["errors"] && v.warnings.toDouble() == vj["warnings"] && v.valid == vj["valid"]) { "report counts" }
+            expect(v.diagnostics.size == (vj["diagnostics"] as List<*>).size) { "diagnostics count" }
+            expect(v.diagnostics.map { it.code } == (vj["diagnostics"] as List<*>).map { (it as Map<*, *>)["code"] }) { "diagnostic codes" }
+            expect((vj["calendar"] as Map<*, *>).isNotEmpty()) { "no calendar" }
+            expect((parseJson(mar.historyJson()) as List<*>).size == 2) { "history should hold February and March" }
+            expect(mar.reportHtml().contains("<html") && !mar.reportHtml().contains("http://")) { "report is not self-contained HTML" }
+        } finally {
+            out.deleteRecursively()
+        }
+    }
+
+    test("validation: a tampered POA&M gives diagnostics with code and location") {
+        val policy = Policy.resolve("fedramp_rev5")
+        val poam = Poam.fromJson(read(File(fixtures, "clock/rev5-poam.json")))
+        val asOf = LocalDate.parse("2026-03-13")
+        val clean = validate(poam, policy, asOf)
+        // Changing last month's original detection date is a month-over-month violation.
+        val doc = poam.toJson()
+        val firstDate = Regex("\"original_detection_date\":\"(\\d{4}-\\d{2}-\\d{2})\"").find(doc)!!.groupValues[1]
+        val previous = Poam.fromJson(doc.replaceFirst("\"original_detection_date\":\"$firstDate\"", "\"original_detection_date\":\"2020-01-01\""))
+        val report = validate(poam, policy, asOf, previous = previous)
+        val extra = report.diagnostics.map { it.code } - clean.diagnostics.map { it.code }.toSet()
+        expect(extra.isNotEmpty()) { "no month-over-month diagnostic: ${report.diagnostics.map { it.code }}" }
+        val d = report.diagnostics.first { it.code in extra }
+        expect(d.poamId != null && d.message.isNotEmpty() && d.rule.isNotEmpty()) { "diagnostic without item or message: $d" }
+    }
+
+    test("workbook, CSV and OSCAL writers round-trip through the engine") {
+        val dir = Files.createTempDirectory("conmon-kt-io").toFile()
+        try {
+            val poam = reconcile(
+                null, readScans(listOf(File(sample, "2026-02/os-web-db.nessus").path)),
+                Policy.resolve(File(sample, "policy.toml").path), LocalDate.parse("2026-02-13"),
+                deviationsPath = File(sample, "deviations.json").path, kevPath = File(sample, "kev.json").path,
+            ).poam()
+            expect(poam.openCount() > 0uL) { "nothing to write" }
+            for (ext in listOf("xlsx", "csv", "json")) {
+                val f = File(dir, "poam.$ext")
+                poam.write(f.path)
+                val back = Poam.read(f.path)
+                expect(back.items() == poam.items()) { "$ext round trip changed the items" }
+            }
+            poam.writeOscal(File(dir, "oscal.json").path)
+            val oscal = parseJson(File(dir, "oscal.json").readText()) as Map<*, *>
+            expect(oscal.containsKey("plan-of-action-and-milestones")) { "not an OSCAL POA&M: ${oscal.keys}" }
+            expectJson(oscal, parseJson(poam.oscalJson()), "OSCAL file vs oscalJson()")
+            val bad = expectThrows<ConmonException.UnsupportedFormat> { poam.write(File(dir, "poam.txt").path) }
+            expect(bad.code == "unsupported_format") { bad.code }
+        } finally {
+            dir.deleteRecursively()
+        }
+    }
+
+    test("errors carry the stable code and the location") {
+        val missing = expectThrows<ConmonException.Io> { readScans(listOf("/nonexistent/scan.nessus")) }
+        expect(missing.code == "io_error" && missing.location.file == "/nonexistent/scan.nessus") { "$missing" }
+        val parse = expectThrows<ConmonException.Parse> {
+            readScanBytes("<?xml version=\"1.0\"?>\n<NessusClientData_v2>\n<Report name=\"x\">\n<ReportHost name=\"h\"><HostProperties>".toByteArray(), "broken.nessus")
+        }
+        expect(parse.code == "parse_error" && parse.location.file == "broken.nessus") { "$parse" }
+        val config = expectThrows<ConmonException.Config> { Policy.resolve("no-such-preset") }
+        expect(config.code == "config_error") { "$config" }
+        val json = expectThrows<ConmonException> { Poam.fromJson("{\"open\": [ {\"poam_id\": 12} ]}") }
+        expect(json is ConmonException.Parse || json is ConmonException.InvalidValue) { "$json" }
+        expect((json.message ?: "").contains("<poam>")) { "no file label in ${json.message}" }
+    }
+
+    test("a panic in Rust becomes ConmonException.Internal and the JVM goes on") {
+        val e = expectThrows<ConmonException.Internal> { internalPanicForTest() }
+        expect(e.code == "internal_error") { e.code }
+        expect(engineVersion().isNotEmpty()) { "library unusable after a panic" }
+    }
+
+    println("\n$passed passed, $failures failed")
+    if (failures > 0) exitProcess(1)
+}

@@ -3,6 +3,7 @@
 
 mod fixtures;
 mod formats;
+mod hostile;
 mod ingest_formats;
 mod ingest_nessus;
 mod reconcile;

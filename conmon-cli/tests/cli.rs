@@ -483,3 +483,175 @@ fn the_meeting_report_renders_in_headless_chromium() {
     // A blank page compresses to a few kilobytes; the report's tables and charts do not.
     assert!(png.len() > 40_000, "screenshot of {} bytes looks blank", png.len());
 }
+
+/// Runs `conmon ARGS` under a 1 GiB address-space limit (`ulimit -v`).
+fn conmon_limited(args: &[&str]) -> (Output, std::time::Duration) {
+    let start = std::time::Instant::now();
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg("ulimit -v 1048576 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_conmon"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (out, start.elapsed())
+}
+
+#[test]
+fn hostile_inputs_fail_cleanly_under_a_memory_limit() {
+    let hostile = root().join("tests/fixtures/hostile");
+    let cases: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(hostile.join("cases.json")).unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for case in cases.as_array().unwrap() {
+        let file = hostile.join(case["file"].as_str().unwrap());
+        let file = file.to_str().unwrap();
+        let out_dir = dir.path().join(case["file"].as_str().unwrap());
+        let feb = sample("2026-02");
+        let mut args = vec!["monthly", "--as-of", "2026-03-13", "--out", out_dir.to_str().unwrap(), "--format", "json"];
+        match case["reader"].as_str().unwrap() {
+            "scan" => args.extend(["--scans", file]),
+            "poam" => args.extend(["--scans", &feb, "--previous", file]),
+            "policy" => args.extend(["--scans", &feb, "--policy", file]),
+            other => panic!("unknown reader {other}"),
+        }
+        let (out, took) = conmon_limited(&args);
+        let name = case["file"].as_str().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        let err: serde_json::Value = serde_json::from_slice(&out.stderr)
+            .unwrap_or_else(|e| panic!("{name}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+        assert_eq!(err["error"]["code"], case["code"], "{name}: {err}");
+        assert_eq!(err["error"]["location"]["file"], file, "{name}: {err}");
+        assert!(took < std::time::Duration::from_secs(20), "{name}: {took:?}");
+        assert!(!out_dir.exists(), "{name}: outputs were written");
+    }
+}
+
+/// A Tenable CSV of `hosts` hosts with `per_host` findings each over `plugins` plugin IDs.
+fn generated_scan(path: &std::path::Path, hosts: u32, per_host: u32, plugins: u32, date: &str) {
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    writeln!(w, "Plugin ID,CVE,Risk,Host,Protocol,Port,Name,Description,First Discovered").unwrap();
+    let risks = ["Low", "Medium", "High", "Critical"];
+    for h in 0..hosts {
+        for k in 0..per_host {
+            let p = (h.wrapping_mul(7919) + k * 104_729) % plugins;
+            writeln!(
+                w,
+                "{},CVE-2025-{},{},10.{}.{}.{},tcp,443,Weakness {p},\"Generated weakness {p}, line one\nline two\",{date}",
+                100_000 + p,
+                10_000 + p,
+                risks[(p % 4) as usize],
+                h >> 16,
+                (h >> 8) & 255,
+                h & 255
+            )
+            .unwrap();
+        }
+    }
+}
+
+fn snapshot(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .collect()
+}
+
+#[test]
+fn an_interrupted_monthly_run_leaves_the_previous_outputs_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let (jan, feb) = (dir.path().join("jan.csv"), dir.path().join("feb.csv"));
+    generated_scan(&jan, 2000, 4, 4000, "2026-01-09");
+    generated_scan(&feb, 2000, 4, 4500, "2026-02-09");
+    let month = |scan: &std::path::Path, as_of: &str, out: &std::path::Path| -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_conmon"));
+        c.args([
+            "monthly",
+            "--scans",
+            scan.to_str().unwrap(),
+            "--as-of",
+            as_of,
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ]);
+        c.stdout(Stdio::null()).stderr(Stdio::null());
+        c
+    };
+    // January's outputs: what an interrupted February must leave untouched.
+    let out = dir.path().join("out");
+    assert!(month(&jan, "2026-01-13", &out).status().unwrap().success());
+    let january = snapshot(&out);
+    assert!(january.len() >= 8, "{:?}", january.keys());
+    // February run to completion elsewhere: the outputs a finished run gives.
+    let complete = dir.path().join("complete");
+    assert!(month(&feb, "2026-02-13", &complete).status().unwrap().success());
+    let february = snapshot(&complete);
+
+    // Kill February at growing delays after its first output file appears, until it finishes
+    // before the kill. Every kill must leave January's outputs exactly as they were.
+    let (mut interrupted, mut complete_but_held) = (0, 0);
+    for delay_ms in [0u64, 1, 2, 5, 10, 20, 40, 80, 160, 320, 640, 1280, 2560] {
+        let run = dir.path().join(format!("run-{delay_ms}"));
+        std::fs::create_dir_all(&run).unwrap();
+        for (name, bytes) in &january {
+            std::fs::write(run.join(name), bytes).unwrap();
+        }
+        let mut child = month(&feb, "2026-02-13", &run).spawn().unwrap();
+        // Wait until the run starts writing (a temporary file appears) or ends.
+        let writing = loop {
+            if child.try_wait().unwrap().is_some() {
+                break false;
+            }
+            let staging = std::fs::read_dir(&run)
+                .unwrap()
+                .any(|e| e.unwrap().file_name().to_string_lossy().starts_with(".conmon-"));
+            if staging {
+                break true;
+            }
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        };
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let killed = writing && child.try_wait().unwrap().is_none() && child.kill().is_ok();
+        let status = child.wait().unwrap();
+        let (temps, after): (std::collections::BTreeMap<String, Vec<u8>>, std::collections::BTreeMap<String, Vec<u8>>) =
+            snapshot(&run).into_iter().partition(|(name, _)| name.starts_with(".conmon-"));
+        if killed && !status.success() {
+            if after == january {
+                interrupted += 1;
+                // Two or more temporary files left behind: at least one new output was complete
+                // and still not in place, which file-by-file replacement would have renamed.
+                if temps.len() >= 2 {
+                    complete_but_held += 1;
+                }
+                continue;
+            }
+            // Killed within the commit (a few renames): each file is complete, January's or
+            // February's, and poam.json, renamed last, is still January's.
+            for (name, bytes) in &after {
+                let known =
+                    january.get(name) == Some(bytes) || february.get(name) == Some(bytes) || name == "poam.xlsx";
+                assert!(known, "killed {delay_ms} ms into writing: {name} is neither month's");
+            }
+            assert_eq!(after.get("poam.json"), january.get("poam.json"), "poam.json changed before the rest");
+        } else {
+            // Finished: every output is February's (the workbook differs only in its timestamp).
+            assert!(status.success());
+            assert_eq!(after.keys().collect::<Vec<_>>(), february.keys().collect::<Vec<_>>());
+            for (name, bytes) in &after {
+                if name != "poam.xlsx" {
+                    assert!(bytes == &february[name], "{name} differs from a complete run");
+                }
+            }
+            break;
+        }
+    }
+    eprintln!(
+        "{interrupted} run(s) killed while writing left the previous outputs intact, \
+         {complete_but_held} of them with new outputs complete but not yet in place"
+    );
+    assert!(interrupted >= 2, "only {interrupted} run(s) were interrupted while writing");
+    assert!(complete_but_held >= 1, "no run was killed after an output was complete");
+}

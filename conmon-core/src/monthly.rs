@@ -266,9 +266,9 @@ pub fn run(input: MonthlyInputs) -> Result<MonthlyOutput> {
     Ok(MonthlyOutput { reconciliation: rec, validation, history, report_html, vdr, policy })
 }
 
-fn json_file<T: Serialize>(value: &T, path: &Path) -> Result<()> {
+fn stage_json<T: Serialize>(batch: &mut crate::io::atomic::Batch, value: &T, path: &Path) -> Result<()> {
     let label = path.display().to_string();
-    crate::io::atomic::write_file(path, |w| {
+    batch.stage(path, |w| {
         serde_json::to_writer_pretty(&mut *w, value)
             .map_err(|e| Error::invalid(format!("writing JSON failed: {e}")).at(Location::file(&label)))?;
         std::io::Write::write_all(w, b"\n").map_err(|e| Error::io(e, path))
@@ -277,22 +277,25 @@ fn json_file<T: Serialize>(value: &T, path: &Path) -> Result<()> {
 
 /// Writes every output file into `dir` (created when missing) and returns their paths.
 ///
+/// All or nothing: every file is first written in full beside its target, and only when all are
+/// complete are they renamed into place, `poam.json` (what next month reads) last. A failure or
+/// an interruption while writing leaves every previous output as it was (see
+/// [`crate::io::atomic::Batch`]).
+///
 /// # Errors
-/// A file cannot be written; files already written stay (each is complete), files not yet
-/// written keep their previous content.
+/// A file cannot be written; the previous outputs are kept.
 pub fn write_outputs(out: &MonthlyOutput, dir: &Path) -> Result<Vec<PathBuf>> {
+    use crate::io::{csv, oscal, vdr, xlsx};
     std::fs::create_dir_all(dir).map_err(|e| Error::io(e, dir))?;
     let poam = &out.reconciliation.poam;
-    let mut written = Vec::new();
-    let mut path = |name: &str| {
-        let p = dir.join(name);
-        written.push(p.clone());
-        p
-    };
-    // poam.json last: it is what next month reads, so it only changes once the rest is written.
-    crate::io::xlsx::write_poam_file(poam, &path("poam.xlsx"))?;
-    crate::io::csv::write_poam_file(poam, &path("poam.csv"))?;
-    crate::io::oscal::write_oscal_file(poam, &crate::io::oscal::OscalOptions::default(), &path("oscal-poam.json"))?;
+    let mut batch = crate::io::atomic::Batch::new();
+    let at = |name: &str| (dir.join(name), dir.join(name).display().to_string());
+    let (p, l) = at("poam.xlsx");
+    batch.stage_seekable(&p, |f| xlsx::write_poam(poam, f, &l))?;
+    let (p, l) = at("poam.csv");
+    batch.stage(&p, |w| csv::write_poam(poam, w, &l))?;
+    let (p, l) = at("oscal-poam.json");
+    batch.stage(&p, |w| oscal::write_oscal(poam, &oscal::OscalOptions::default(), w, &l))?;
     let rec = &out.reconciliation;
     let mut summary = std::collections::BTreeMap::new();
     for c in &rec.changes {
@@ -308,20 +311,18 @@ pub fn write_outputs(out: &MonthlyOutput, dir: &Path) -> Result<Vec<PathBuf>> {
         not_observed: rec.not_observed.clone(),
         issues: rec.issues.clone(),
     };
-    json_file(&log, &path("changes.json"))?;
-    json_file(&out.validation, &path("validation.json"))?;
-    let html_path = path("report.html");
-    crate::io::atomic::write_file(&html_path, |w| {
-        std::io::Write::write_all(w, out.report_html.as_bytes()).map_err(|e| Error::io(e, &html_path))
-    })?;
-    json_file(&out.history, &path("history.json"))?;
+    stage_json(&mut batch, &log, &dir.join("changes.json"))?;
+    stage_json(&mut batch, &out.validation, &dir.join("validation.json"))?;
+    let html = dir.join("report.html");
+    batch
+        .stage(&html, |w| std::io::Write::write_all(w, out.report_html.as_bytes()).map_err(|e| Error::io(e, &html)))?;
+    stage_json(&mut batch, &out.history, &dir.join("history.json"))?;
     if let Some(v) = &out.vdr {
-        crate::io::vdr::write_report_file(v, &path("vdr-report.json"))?;
+        let (p, l) = at("vdr-report.json");
+        batch.stage(&p, |w| vdr::write_report(v, w, &l))?;
     }
-    let json_path = path("poam.json");
+    let json = dir.join("poam.json");
     let text = crate::io::json::write_poam(poam)?;
-    crate::io::atomic::write_file(&json_path, |w| {
-        std::io::Write::write_all(w, text.as_bytes()).map_err(|e| Error::io(e, &json_path))
-    })?;
-    Ok(written)
+    batch.stage(&json, |w| std::io::Write::write_all(w, text.as_bytes()).map_err(|e| Error::io(e, &json)))?;
+    batch.commit()
 }

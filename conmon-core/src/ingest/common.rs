@@ -312,7 +312,12 @@ impl<R: Read> Read for Counting<R> {
 
 /// Parses a timestamp: RFC 3339 with an offset; a date-time without a zone, read as UTC
 /// (`2019-03-04T07:43:35`, fractions allowed, `T` or space); or a bare date, read as 00:00 UTC.
+/// Times whose date is outside [`crate::model::check_date`]'s range are not times.
 pub(crate) fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    parse_time_any(s).filter(|t| crate::model::check_date(t.date_naive()).is_ok())
+}
+
+fn parse_time_any(s: &str) -> Option<DateTime<Utc>> {
     let t = s.trim();
     if t.is_empty() {
         return None;
@@ -338,7 +343,11 @@ pub(crate) fn de_time<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Op
     match s.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(t) => parse_time(t).map(Some).ok_or_else(|| {
-            de::Error::custom(format!("`{t}` is not a date-time (expected RFC 3339, e.g. 2024-02-02T16:30:33Z)"))
+            de::Error::custom(format!(
+                "`{t}` is not a date-time from {} to {} (expected RFC 3339, e.g. 2024-02-02T16:30:33Z)",
+                crate::model::EARLIEST_DATE,
+                crate::model::LATEST_DATE
+            ))
         }),
     }
 }

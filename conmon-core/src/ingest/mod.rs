@@ -146,9 +146,10 @@ pub fn detect_format(head: &[u8]) -> Option<SourceFormat> {
         if text.contains("\"findingArn\"") || text.contains("\"packageVulnerabilityDetails\"") {
             return Some(SourceFormat::Inspector2);
         }
-        // An empty `list-findings` answer is all there is to go on.
-        let compact: String = t.chars().filter(|c| !c.is_whitespace()).collect();
-        if compact == "{\"findings\":[]}" {
+        // A `list-findings` answer whose first finding shows no Inspector key (empty, or not a
+        // finding at all, which its reader then reports).
+        let compact: String = t.chars().take(64).filter(|c| !c.is_whitespace()).collect();
+        if compact.starts_with("{\"findings\":[") {
             return Some(SourceFormat::Inspector2);
         }
         return None;

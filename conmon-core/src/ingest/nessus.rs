@@ -226,7 +226,7 @@ pub fn read_with<R: BufRead>(
     label: &str,
     sink: &mut dyn FnMut(Finding) -> Result<()>,
 ) -> Result<ScanContext> {
-    let mut xml = Reader::from_reader(reader);
+    let mut xml = Reader::from_reader(super::xml::NulGuard::new(reader));
     xml.config_mut().trim_text(false);
     // End names are checked against our own stack (below), because the Policy block is skipped
     // on raw bytes, which quick-xml's stack would not know about.
@@ -426,11 +426,18 @@ fn parse_nessus_date(s: &str) -> Option<NaiveDate> {
 /// `Fri Mar 21 09:46:41 2014` (no zone: read as UTC).
 fn parse_host_time(s: &str) -> Option<DateTime<Utc>> {
     let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    NaiveDateTime::parse_from_str(&s, "%a %b %d %H:%M:%S %Y").ok().map(|t| t.and_utc())
+    NaiveDateTime::parse_from_str(&s, "%a %b %d %H:%M:%S %Y")
+        .ok()
+        .map(|t| t.and_utc())
+        .filter(|t| crate::model::check_date(t.date_naive()).is_ok())
 }
 
 fn parse_epoch(s: &str) -> Option<DateTime<Utc>> {
-    s.trim().parse::<i64>().ok().and_then(|n| DateTime::<Utc>::from_timestamp(n, 0))
+    s.trim()
+        .parse::<i64>()
+        .ok()
+        .and_then(|n| DateTime::<Utc>::from_timestamp(n, 0))
+        .filter(|t| crate::model::check_date(t.date_naive()).is_ok())
 }
 
 fn end(st: &mut State, name: &str, pos: u64, set: &mut Out<'_>) -> Result<()> {

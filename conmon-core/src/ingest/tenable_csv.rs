@@ -185,6 +185,21 @@ pub fn read<R: BufRead>(mut reader: R, label: &str) -> Result<ScanSet> {
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
+        // A quote that never closes swallows the following lines into one field, leaving the
+        // row short of columns: report it rather than read a mangled finding.
+        if record.len() < headers.len()
+            && let Some(i) = record.iter().position(|f| f.contains('\n'))
+        {
+            return Err(Error::parse(format!(
+                "unbalanced quotes: the quoted field in column {} opened on this row runs across {} lines, \
+                 and the row has {} of the header's {} columns",
+                i + 1,
+                record[i].lines().count(),
+                record.len(),
+                headers.len()
+            ))
+            .at(at(header_of(&headers, Some(i)))));
+        }
         let plugin = get(Col::PluginId);
         if plugin.is_empty() {
             return Err(

@@ -76,7 +76,7 @@ enum Text {
 /// Reads an XCCDF results document.
 pub fn read<R: BufRead>(reader: R, label: &str) -> Result<ScanSet> {
     let (counted, bytes) = Counting::new(reader);
-    let mut xml = Reader::from_reader(std::io::BufReader::new(counted));
+    let mut xml = Reader::from_reader(super::xml::NulGuard::new(std::io::BufReader::new(counted)));
     xml.config_mut().trim_text(false);
     let mut buf = Vec::with_capacity(16 * 1024);
     let mut set = ScanSet::default();

@@ -15,15 +15,80 @@ pub(crate) fn err_at(label: &str, offset: u64, field: Option<&str>, e: Error) ->
     e.at(loc)
 }
 
+/// A `BufRead` that fails at the first NUL byte: XML 1.0 allows it nowhere, and a scanner never
+/// writes one, so it marks a corrupted or crafted file. The check is one `memchr` per buffer.
+pub(crate) struct NulGuard<R> {
+    inner: R,
+    /// Bytes consumed so far.
+    offset: u64,
+    /// Bytes of the current buffer already checked.
+    checked: usize,
+}
+
+impl<R> NulGuard<R> {
+    pub(crate) fn new(inner: R) -> NulGuard<R> {
+        NulGuard { inner, offset: 0, checked: 0 }
+    }
+}
+
+fn nul_error(at: u64) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, format!("NUL byte at byte offset {at} (not allowed in XML)"))
+}
+
+impl<R: std::io::BufRead> std::io::Read for NulGuard<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = {
+            let buf = self.fill_buf_checked()?;
+            let n = buf.len().min(out.len());
+            out[..n].copy_from_slice(&buf[..n]);
+            n
+        };
+        std::io::BufRead::consume(self, n);
+        Ok(n)
+    }
+}
+
+impl<R: std::io::BufRead> NulGuard<R> {
+    fn fill_buf_checked(&mut self) -> std::io::Result<&[u8]> {
+        let buf = self.inner.fill_buf()?;
+        let from = self.checked.min(buf.len());
+        if let Some(i) = memchr::memchr(0, &buf[from..]) {
+            return Err(nul_error(self.offset + (from + i) as u64));
+        }
+        self.checked = buf.len();
+        Ok(buf)
+    }
+}
+
+impl<R: std::io::BufRead> std::io::BufRead for NulGuard<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.fill_buf_checked()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.inner.consume(amt);
+        self.offset += amt as u64;
+        self.checked = self.checked.saturating_sub(amt);
+    }
+}
+
 /// Turns a quick-xml read error into a parse error at the right offset. quick-xml does not record
 /// a position for decoding errors: the event started at `pos`, and the UTF-8 error says how far
 /// into it the bytes were valid.
 pub(crate) fn read_error(e: &quick_xml::Error, pos: u64, error_position: u64, label: &str) -> Error {
     let at = match e {
         quick_xml::Error::Encoding(quick_xml::encoding::EncodingError::Utf8(u)) => pos + u.valid_up_to() as u64,
+        quick_xml::Error::Io(io) => nul_offset(io).unwrap_or(error_position),
         _ => error_position,
     };
     err_at(label, at, None, Error::parse(format!("malformed XML: {e}")))
+}
+
+/// The offset named by a [`NulGuard`] error.
+fn nul_offset(e: &std::io::Error) -> Option<u64> {
+    let text = e.to_string();
+    let rest = text.strip_prefix("NUL byte at byte offset ")?;
+    rest.split_whitespace().next()?.parse().ok()
 }
 
 /// Resolves a reference: character references and the five predefined entities. Any other entity

@@ -24,6 +24,15 @@ fn de<T: DeserializeOwned>(text: &str, file: &str) -> Result<T> {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let mut err = crate::error::from_json_error(&inner, file);
+        // chrono and other value parsers do not repeat the value ("input is out of range"):
+        // quote the string that ends where the error is.
+        if inner.classify() == serde_json::error::Category::Data
+            && let Some(value) = string_before(text, inner.line(), inner.column())
+            && !err.message().contains(value)
+        {
+            let loc = err.location().clone();
+            err = Error::invalid(format!("`{value}`: {}", err.message())).at(loc);
+        }
         if path != "." && !path.is_empty() {
             let mut loc: Location = err.location().clone();
             loc.field = Some(path);
@@ -33,6 +42,16 @@ fn de<T: DeserializeOwned>(text: &str, file: &str) -> Result<T> {
     })?;
     d.end().map_err(|e| crate::error::from_json_error(&e, file))?;
     Ok(value)
+}
+
+/// The JSON string literal that ends just before `column` (1-based) of `line`, if any.
+fn string_before(text: &str, line: usize, column: usize) -> Option<&str> {
+    let l = text.lines().nth(line.checked_sub(1)?)?;
+    let prefix = l.get(..column.min(l.len()))?;
+    let close = prefix.rfind('"')?;
+    let open = prefix[..close].rfind('"')?;
+    let value = &prefix[open + 1..close];
+    (!value.is_empty() && value.len() <= 64 && !value.contains('\\')).then_some(value)
 }
 
 /// Reads POA&M items from JSON. Accepts an array of items, a single item, an object with an
@@ -53,7 +72,7 @@ pub fn read_items(text: &str, file: &str) -> Result<Vec<PoamItem>> {
         return Err(Error::parse("the document is empty; expected POA&M items as JSON").at(Location::file(file)));
     }
     if trimmed.starts_with('[') {
-        return de::<Vec<PoamItem>>(text, file);
+        return checked(de::<Vec<PoamItem>>(text, file)?, file);
     }
     // Decide the shape from the top-level keys, then parse once more with full locations.
     let probe: serde_json::Value = de(text, file)?;
@@ -61,14 +80,14 @@ pub fn read_items(text: &str, file: &str) -> Result<Vec<PoamItem>> {
         return Err(Error::parse("expected a JSON array or object of POA&M items").at(Location::file(file)));
     };
     if obj.contains_key("poam_id") {
-        return de::<PoamItem>(text, file).map(|i| vec![i]);
+        return checked(vec![de::<PoamItem>(text, file)?], file);
     }
     if obj.contains_key("items") {
         #[derive(serde::Deserialize)]
         struct Items {
             items: Vec<PoamItem>,
         }
-        return de::<Items>(text, file).map(|i| i.items);
+        return checked(de::<Items>(text, file)?.items, file);
     }
     if ["open", "closed", "configuration_findings", "header"].iter().any(|k| obj.contains_key(*k)) {
         let poam = read_poam(text, file)?;
@@ -85,7 +104,17 @@ pub fn read_poam(text: &str, file: &str) -> Result<Poam> {
     if text.trim().is_empty() {
         return Err(Error::parse("the document is empty; expected a POA&M as JSON").at(Location::file(file)));
     }
-    de::<Poam>(text, file)
+    let poam = de::<Poam>(text, file)?;
+    poam.check_dates().map_err(|e| e.in_file(file))?;
+    Ok(poam)
+}
+
+/// Items whose dates are all within [`crate::model::check_date`]'s range.
+fn checked(items: Vec<PoamItem>, file: &str) -> Result<Vec<PoamItem>> {
+    for item in &items {
+        item.check_dates().map_err(|e| e.in_file(file))?;
+    }
+    Ok(items)
 }
 
 /// Writes a whole POA&M as indented JSON (stable field order).

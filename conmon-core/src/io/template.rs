@@ -321,11 +321,14 @@ pub fn item_from_cells<'a>(
     let date_at = |c: usize, problems: &mut Vec<Error>| -> Option<NaiveDate> {
         match get(c) {
             Raw::Empty => None,
-            Raw::Date(d) => Some(d),
-            Raw::Number(n) => excel_serial_date(n).or_else(|| {
-                bad(c, Error::invalid(format!("{n} is not a date")), problems);
-                None
-            }),
+            Raw::Date(d) => crate::model::check_date(d).map_err(|e| bad(c, e, problems)).ok(),
+            Raw::Number(n) => match excel_serial_date(n) {
+                Some(d) => crate::model::check_date(d).map_err(|e| bad(c, e, problems)).ok(),
+                None => {
+                    bad(c, Error::invalid(format!("{n} is not a date")), problems);
+                    None
+                }
+            },
             Raw::Text(s) if s.trim().is_empty() => None,
             Raw::Text(s) => parse_template_date(s).map_err(|e| bad(c, e, problems)).ok(),
         }

@@ -334,11 +334,63 @@ fn find_header_row(range: &Range<Data>, anchor: &str) -> Option<usize> {
         .position(|row| row.iter().any(|c| matches!(c, Data::String(s) if template::normalise_header(s) == anchor)))
 }
 
+/// The most a single part of a workbook (a sheet's XML, the shared strings) may hold once
+/// decompressed: about 700,000 rows of the POA&M template. Larger POA&Ms travel as CSV or JSON.
+pub const MAX_WORKBOOK_PART_BYTES: u64 = 1 << 30;
+/// The most all parts of a workbook may hold once decompressed.
+pub const MAX_WORKBOOK_BYTES: u64 = 2 << 30;
+/// A part that decompresses to more than this many times its compressed size, and to more than
+/// 64 MiB, is a zip bomb: spreadsheet XML compresses about 5 to 30 times, never 500.
+pub const MAX_COMPRESSION_RATIO: u64 = 500;
+
+/// Refuses a zip-based workbook (`.xlsx`, `.xlsm`, `.ods`) whose parts declare more than the
+/// limits above, before any part is decompressed. The declared sizes are binding: the zip reader
+/// stops with an error at a part's declared size, so a part cannot lie its way past the check.
+fn check_archive(path: &Path, label: &str) -> Result<()> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(e, path))?;
+    let mut zip = match zip::ZipArchive::new(std::io::BufReader::new(file)) {
+        Ok(z) => z,
+        // Not a zip: calamine reports what it is (an .xls, or not a workbook).
+        Err(_) => return Ok(()),
+    };
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let part = zip
+            .by_index_raw(i)
+            .map_err(|e| Error::parse(format!("not a readable workbook: part {i}: {e}")).at(Location::file(label)))?;
+        let name = part.name().map(|n| n.to_string()).unwrap_or_else(|_| format!("part {i}"));
+        let (size, packed) = (part.size(), part.compressed_size());
+        let limit = |message: String| {
+            let mut loc = Location::file(label);
+            loc.field = Some(name.clone());
+            Err(Error::limit(message).at(loc))
+        };
+        if size > MAX_WORKBOOK_PART_BYTES {
+            return limit(format!(
+                "workbook part `{name}` declares {size} bytes uncompressed, more than conmon reads ({MAX_WORKBOOK_PART_BYTES}); \
+                 export a POA&M this large as CSV or JSON"
+            ));
+        }
+        if size > (64 << 20) && size / packed.max(1) > MAX_COMPRESSION_RATIO {
+            return limit(format!(
+                "workbook part `{name}` expands from {packed} to {size} bytes ({}:1): a zip bomb, not a spreadsheet",
+                size / packed.max(1)
+            ));
+        }
+        total += size;
+        if total > MAX_WORKBOOK_BYTES {
+            return limit(format!("the workbook's parts declare more than {MAX_WORKBOOK_BYTES} bytes uncompressed"));
+        }
+    }
+    Ok(())
+}
+
 fn open_workbook(path: &Path) -> Result<calamine::Sheets<std::io::BufReader<std::fs::File>>> {
     let label = path.display().to_string();
     if !path.exists() {
         return Err(Error::io(std::io::Error::from(std::io::ErrorKind::NotFound), path));
     }
+    check_archive(path, &label)?;
     calamine::open_workbook_auto(path)
         .map_err(|e| Error::parse(format!("not a readable workbook: {e}")).at(Location::file(&label)))
 }

@@ -12,8 +12,8 @@ pub use cvss::{Cvss, CvssScores, CvssVersion};
 pub use finding::{Asset, AssetType, Component, Finding, FindingKind, SourceFormat};
 pub(crate) use poam::parse_template_date;
 pub use poam::{
-    AssetRef, Closure, ClosureReason, DeviationFlag, Milestone, MilestoneChange, MilestoneChangeKind, Poam, PoamHeader,
-    PoamItem,
+    AssetRef, Closure, ClosureReason, DeviationFlag, EARLIEST_DATE, LATEST_DATE, Milestone, MilestoneChange,
+    MilestoneChangeKind, Poam, PoamHeader, PoamItem, check_date,
 };
 pub use rating::{RiskRating, ScannerSeverity};
 pub use vdr::{NRating, VdrFacts, VdrReduction};

@@ -189,12 +189,40 @@ fn split_number(s: &str) -> Result<(u32, &str), Error> {
     Ok((number, &rest[close + 1..]))
 }
 
-/// Parses a template date: `yyyy-mm-dd`, `yyyy/mm/dd` or `mm/dd/yyyy`.
+/// The earliest date conmon accepts in a POA&M or a scan (see [`check_date`]).
+pub const EARLIEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1970, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+/// The latest date conmon accepts in a POA&M or a scan (see [`check_date`]).
+pub const LATEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2999, 12, 31) {
+    Some(d) => d,
+    None => NaiveDate::MAX,
+};
+
+/// Accepts a date between [`EARLIEST_DATE`] and [`LATEST_DATE`] (1970-01-01 to 2999-12-31; real
+/// test exports carry dates in 2200). Dates outside (year 0, 9999 placeholders) are input errors: a clock started in year 0 or due in 9999
+/// would silently hide a weakness from every late-item count.
+///
+/// # Errors
+/// `invalid_value` naming the date and the accepted range.
+pub fn check_date(d: NaiveDate) -> Result<NaiveDate, Error> {
+    if (EARLIEST_DATE..=LATEST_DATE).contains(&d) {
+        Ok(d)
+    } else {
+        Err(Error::invalid(format!(
+            "{} is outside the dates conmon accepts ({EARLIEST_DATE} to {LATEST_DATE})",
+            d.format("%Y-%m-%d")
+        )))
+    }
+}
+
+/// Parses a template date: `yyyy-mm-dd`, `yyyy/mm/dd` or `mm/dd/yyyy`, within [`check_date`]'s range.
 pub(crate) fn parse_template_date(s: &str) -> Result<NaiveDate, Error> {
     let s = s.trim();
     for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%m-%d-%Y"] {
         if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
-            return Ok(d);
+            return check_date(d);
         }
     }
     Err(Error::invalid(format!("`{s}` is not a date (expected yyyy-mm-dd)")))
@@ -499,6 +527,53 @@ impl Poam {
     /// Every item on every sheet, open first.
     pub fn items(&self) -> impl Iterator<Item = &PoamItem> {
         self.open.iter().chain(self.closed.iter()).chain(self.configuration_findings.iter())
+    }
+
+    /// Checks every date of the header and the items with [`check_date`].
+    ///
+    /// # Errors
+    /// The first date out of range, naming the item and the field.
+    pub fn check_dates(&self) -> Result<(), Error> {
+        if let Some(d) = self.header.poam_date {
+            check_date(d).map_err(|e| e.at(crate::error::Location::field("header.poam_date")))?;
+        }
+        self.items().try_for_each(PoamItem::check_dates)
+    }
+}
+
+impl PoamItem {
+    /// Every date the item carries, with its field name.
+    pub fn dates(&self) -> Vec<(&'static str, NaiveDate)> {
+        let mut out = vec![("original_detection_date", self.original_detection_date)];
+        let mut opt = |name: &'static str, d: Option<NaiveDate>| {
+            if let Some(d) = d {
+                out.push((name, d));
+            }
+        };
+        opt("scheduled_completion_date", self.scheduled_completion_date);
+        opt("status_date", self.status_date);
+        opt("last_vendor_check_in_date", self.last_vendor_check_in_date);
+        opt("kev_due_date", self.kev_due_date);
+        opt("risk_adjustment_approved_date", self.risk_adjustment_approved_date);
+        opt("vendor_fix_release_date", self.vendor_fix_release_date);
+        opt("closure.date", self.closure.as_ref().map(|c| c.date));
+        out.extend(self.planned_milestones.iter().map(|m| ("planned_milestones.date", m.date)));
+        out.extend(self.milestone_changes.iter().map(|m| ("milestone_changes.date", m.date)));
+        out
+    }
+
+    /// Checks every date of the item with [`check_date`].
+    ///
+    /// # Errors
+    /// The first date out of range, naming the item and the field.
+    pub fn check_dates(&self) -> Result<(), Error> {
+        for (field, d) in self.dates() {
+            check_date(d).map_err(|e| {
+                Error::invalid(format!("item {}: {}", self.poam_id, e.message()))
+                    .at(crate::error::Location::field(field))
+            })?;
+        }
+        Ok(())
     }
 }
 

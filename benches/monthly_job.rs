@@ -17,26 +17,8 @@ use conmon_core::reconcile::{Inputs, reconcile, reconcile_owned};
 
 fn write_csv(set: &conmon_core::ingest::ScanSet, path: &Path) {
     let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path).unwrap());
-    writeln!(w, "Plugin ID,CVE,CVSS v3.0 Base Score,Risk,Host,Protocol,Port,Name,Description,Solution").unwrap();
-    for f in &set.findings {
-        let score = f.cvss.v3.as_ref().map_or(0.0, |c| c.base_score);
-        let risk = match score {
-            s if s >= 9.0 => "Critical",
-            s if s >= 7.0 => "High",
-            s if s >= 4.0 => "Medium",
-            _ => "Low",
-        };
-        writeln!(
-            w,
-            "{},{},{score:.1},{risk},{},tcp,443,{},The remote host is affected by {}.,Apply the vendor update.",
-            f.scanner_id,
-            f.cves.first().map_or("", String::as_str),
-            f.asset.identifier,
-            f.name,
-            f.name
-        )
-        .unwrap();
-    }
+    conmon_benches::write_tenable_csv(set, &mut w).unwrap();
+    w.flush().unwrap();
 }
 
 fn main() {

@@ -55,6 +55,9 @@ fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$root/bindings-python[test]"
 (cd "$root/bindings-python" && "$venv/bin/python" -m pytest -q)
 
+step "scale comparison smoke run (2,000 findings: conmon beside the Python ElementTree + pandas baseline)"
+CONMON_SCALE_SIZES=2000 CONMON_SCALE_DIR="$root/target/scale-smoke" bash "$root/benches/scale.sh"
+
 step "Node: npm install (locked), napi build, stale-types check, node --test"
 cd "$root/bindings-node"
 # `npm install` honours package-lock.json. `npm ci` is stricter but refuses a lock file that lacks

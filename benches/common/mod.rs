@@ -118,6 +118,35 @@ fn text(rng: &mut Rng, bytes: usize) -> String {
 /// with long plugin output, the rest vulnerabilities with CVEs, CVSS v2/v3, description, solution,
 /// see_also and output). Returns the number of hosts and items written.
 pub fn write_nessus<W: std::io::Write>(out: &mut W, target_bytes: u64, seed: u64) -> std::io::Result<(u64, u64)> {
+    write_nessus_shaped(
+        out,
+        Shape { bytes: target_bytes, items: u64::MAX, description: (300, 900), output: (200, 1500) },
+        seed,
+    )
+}
+
+/// Writes a Nessus v2 document of exactly `findings` report items (120 per host), with shorter
+/// texts than [`write_nessus`]: about 1.6 KB per item, so 1,000,000 findings make about 1.6 GB,
+/// the size the scale targets are stated for. Returns the number of hosts and items written.
+pub fn write_nessus_findings<W: std::io::Write>(out: &mut W, findings: u64, seed: u64) -> std::io::Result<(u64, u64)> {
+    write_nessus_shaped(
+        out,
+        Shape { bytes: u64::MAX, items: findings, description: (100, 300), output: (50, 300) },
+        seed,
+    )
+}
+
+/// What to stop at and how long the free texts are (minimum, spread).
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    bytes: u64,
+    items: u64,
+    description: (usize, u64),
+    output: (usize, u64),
+}
+
+fn write_nessus_shaped<W: std::io::Write>(out: &mut W, shape: Shape, seed: u64) -> std::io::Result<(u64, u64)> {
+    let target_bytes = shape.bytes;
     let mut rng = Rng::new(seed);
     let mut written = 0u64;
     let put = |out: &mut W, s: &str, written: &mut u64| -> std::io::Result<()> {
@@ -139,7 +168,7 @@ pub fn write_nessus<W: std::io::Write>(out: &mut W, target_bytes: u64, seed: u64
         &mut written,
     )?;
     let (mut hosts, mut items) = (0u64, 0u64);
-    while written < target_bytes {
+    while written < target_bytes && items < shape.items {
         hosts += 1;
         let ip = format!("10.{}.{}.{}", (hosts >> 16) & 255, (hosts >> 8) & 255, hosts & 255);
         let mut h = String::with_capacity(64 * 1024);
@@ -167,6 +196,9 @@ pub fn write_nessus<W: std::io::Write>(out: &mut W, target_bytes: u64, seed: u64
         }
         h.push_str("<tag name=\"HOST_START\">Thu Mar 12 09:58:40 2026</tag>\n<tag name=\"HOST_START_TIMESTAMP\">1773309520</tag>\n</HostProperties>\n");
         for _ in 0..120 {
+            if items == shape.items {
+                break;
+            }
             items += 1;
             let plugin = 10_000 + rng.below(190_000);
             let vuln = rng.below(5) == 0;
@@ -176,7 +208,7 @@ pub fn write_nessus<W: std::io::Write>(out: &mut W, target_bytes: u64, seed: u64
                 "<ReportItem port=\"{port}\" svc_name=\"general\" protocol=\"tcp\" severity=\"{sev}\" pluginID=\"{plugin}\" pluginName=\"{}\" pluginFamily=\"General\">\n",
                 text(&mut rng, 40).trim().replace('\n', " ")
             ));
-            let len = 300 + rng.below(900) as usize;
+            let len = shape.description.0 + rng.below(shape.description.1) as usize;
             h.push_str(&format!("<description>{}</description>\n", text(&mut rng, len)));
             h.push_str(
                 "<fname>generated.nasl</fname>\n<plugin_modification_date>2026/02/01</plugin_modification_date>\n",
@@ -204,7 +236,7 @@ pub fn write_nessus<W: std::io::Write>(out: &mut W, target_bytes: u64, seed: u64
                 h.push_str("<see_also>https://example.invalid/advisory\nhttps://example.invalid/patch</see_also>\n");
                 h.push_str("<vuln_publication_date>2025/06/01</vuln_publication_date>\n<patch_publication_date>2025/06/15</patch_publication_date>\n<exploit_available>true</exploit_available>\n");
             }
-            let len = 200 + rng.below(1500) as usize;
+            let len = shape.output.0 + rng.below(shape.output.1) as usize;
             h.push_str(&format!("<plugin_output>{}</plugin_output>\n</ReportItem>\n", text(&mut rng, len)));
         }
         h.push_str("</ReportHost>\n");
@@ -304,4 +336,69 @@ pub fn next_month(
         h.scan_end = Some(when);
     }
     next
+}
+
+/// Writes an AWS Inspector2 `list-findings` export of `findings` package-vulnerability findings
+/// over `hosts` EC2 instances (CVEs drawn from `findings / 10` distinct ones, CVSS v3 scores, fix
+/// status, first and last observation times). Returns the number of findings written.
+pub fn write_inspector2<W: std::io::Write>(out: &mut W, findings: u64, hosts: u64, seed: u64) -> std::io::Result<u64> {
+    let mut rng = Rng::new(seed);
+    let cves = (findings / 10).max(1);
+    let sev = ["LOW", "MEDIUM", "HIGH", "CRITICAL"];
+    out.write_all(b"{\"findings\": [\n")?;
+    for i in 0..findings {
+        let host = rng.below(hosts.max(1));
+        let cve = rng.below(cves);
+        let score = 1.0 + (cve % 90) as f64 / 10.0;
+        let s = sev[((score - 1.0) / 2.5).min(3.0) as usize];
+        let sep = if i + 1 == findings { "" } else { "," };
+        let pkg = format!("pkg{}", cve % 997);
+        write!(
+            out,
+            "{{\"awsAccountId\": \"123456789012\", \"findingArn\": \"arn:aws:inspector2:us-east-1:123456789012:finding/{i:032x}\", \
+             \"type\": \"PACKAGE_VULNERABILITY\", \"status\": \"ACTIVE\", \"severity\": \"{s}\", \
+             \"title\": \"CVE-2025-{cve} - {pkg}\", \"description\": \"{}\", \
+             \"firstObservedAt\": \"2026-02-0{}T10:00:00Z\", \"lastObservedAt\": \"2026-03-09T10:00:00Z\", \
+             \"updatedAt\": \"2026-03-09T10:00:00Z\", \"fixAvailable\": \"YES\", \"inspectorScore\": {score:.1}, \
+             \"remediation\": {{\"recommendation\": {{\"text\": \"Update {pkg}.\"}}}}, \
+             \"resources\": [{{\"type\": \"AWS_EC2_INSTANCE\", \"id\": \"i-{host:017x}\", \"region\": \"us-east-1\", \
+             \"details\": {{\"awsEc2Instance\": {{\"ipV4Addresses\": [\"10.{}.{}.{}\"], \"platform\": \"AMAZON_LINUX_2\"}}}}}}], \
+             \"packageVulnerabilityDetails\": {{\"vulnerabilityId\": \"CVE-2025-{cve}\", \"source\": \"NVD\", \
+             \"cvss\": [{{\"baseScore\": {score:.1}, \"scoringVector\": \"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\", \"source\": \"NVD\", \"version\": \"3.1\"}}], \
+             \"vulnerablePackages\": [{{\"name\": \"{pkg}\", \"version\": \"1.0.{}\", \"fixedInVersion\": \"1.0.{}\", \"packageManager\": \"OS\"}}]}}}}{sep}\n",
+            text(&mut rng, 120).replace(['\n', '"'], " "),
+            1 + rng.below(9),
+            (host >> 16) & 255,
+            (host >> 8) & 255,
+            host & 255,
+            cve % 50,
+            cve % 50 + 1
+        )?;
+    }
+    out.write_all(b"]}\n")?;
+    Ok(findings)
+}
+
+/// Writes a scan set as a Tenable CSV export (the columns conmon reads).
+pub fn write_tenable_csv<W: std::io::Write>(set: &conmon_core::ingest::ScanSet, w: &mut W) -> std::io::Result<()> {
+    writeln!(w, "Plugin ID,CVE,CVSS v3.0 Base Score,Risk,Host,Protocol,Port,Name,Description,Solution")?;
+    for f in &set.findings {
+        let score = f.cvss.v3.as_ref().map_or(0.0, |c| c.base_score);
+        let risk = match score {
+            s if s >= 9.0 => "Critical",
+            s if s >= 7.0 => "High",
+            s if s >= 4.0 => "Medium",
+            _ => "Low",
+        };
+        writeln!(
+            w,
+            "{},{},{score:.1},{risk},{},tcp,443,{},The remote host is affected by {}.,Apply the vendor update.",
+            f.scanner_id,
+            f.cves.first().map_or("", String::as_str),
+            f.asset.identifier,
+            f.name,
+            f.name
+        )?;
+    }
+    Ok(())
 }

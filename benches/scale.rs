@@ -1,0 +1,91 @@
+//! End-to-end scale runs: a generated scan file to a validated, reconciled POA&M, on one core.
+//!
+//! `scale gen FILE N [nessus|inspector2]` writes N findings (Nessus: 120 per host, about 1.6 KB
+//! each; Inspector2: over N/10 instances).
+//! `scale run FILE` reads the file (format detected), reconciles it as the first month under the
+//! Rev5 policy, validates the POA&M against the scans, and prints one JSON line: findings,
+//! items, seconds per phase and in all, findings per second, and the process's peak resident
+//! memory (VmHWM). `benches/scale.sh` runs both for several sizes beside the Python baseline.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+use std::io::BufWriter;
+use std::path::Path;
+use std::time::Instant;
+
+use conmon_core::Policy;
+use conmon_core::model::Poam;
+use conmon_core::reconcile::{Inputs, reconcile};
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let path = Path::new(args.get(2).map_or("scan.nessus", String::as_str));
+    match args.get(1).map(String::as_str) {
+        Some("gen") => {
+            let n: u64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(100_000);
+            let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(path).unwrap());
+            match args.get(4).map_or("nessus", String::as_str) {
+                "inspector2" => {
+                    conmon_benches::write_inspector2(&mut w, n, (n / 10).max(1), 7).unwrap();
+                }
+                _ => {
+                    conmon_benches::write_nessus_findings(&mut w, n, 11).unwrap();
+                }
+            }
+            std::io::Write::flush(&mut w).unwrap();
+        }
+        Some("run") => {
+            let policy = Policy::fedramp_rev5();
+            let as_of = "2026-03-13".parse().unwrap();
+            let bytes = std::fs::metadata(path).unwrap().len();
+            let start = Instant::now();
+            let scans = conmon_core::ingest::read_path(path).unwrap();
+            let t_ingest = start.elapsed().as_secs_f64();
+            let rec = reconcile(&Inputs {
+                previous: &Poam::default(),
+                scans: &scans,
+                deviations: &[],
+                kev: None,
+                policy: &policy,
+                as_of,
+            })
+            .unwrap();
+            let t_reconcile = start.elapsed().as_secs_f64();
+            let report = conmon_core::monthly::validation_report(&conmon_core::validate::Package {
+                poam: &rec.poam,
+                poam_file: "poam.json",
+                import: None,
+                previous: None,
+                scans: Some(&scans),
+                inventory: None,
+                inventory_file: "",
+                policy: &policy,
+                as_of,
+            });
+            let total = start.elapsed().as_secs_f64();
+            let n = scans.findings.len();
+            println!(
+                "{{\"file_mb\": {:.1}, \"findings\": {n}, \"items\": {}, \"diagnostics\": {}, \"ingest_s\": {t_ingest:.3}, \
+                 \"reconcile_s\": {:.3}, \"validate_s\": {:.3}, \"total_s\": {total:.3}, \"findings_per_s\": {:.0}, \"peak_rss_mb\": {:.0}}}",
+                bytes as f64 / 1048576.0,
+                rec.poam.open.len() + rec.poam.configuration_findings.len(),
+                report.diagnostics.len(),
+                t_reconcile - t_ingest,
+                total - t_reconcile,
+                n as f64 / total,
+                peak_rss_mb()
+            );
+        }
+        _ => println!("usage: scale gen FILE N [nessus|inspector2] | scale run FILE"),
+    }
+}

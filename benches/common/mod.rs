@@ -353,7 +353,7 @@ pub fn write_inspector2<W: std::io::Write>(out: &mut W, findings: u64, hosts: u6
         let s = sev[((score - 1.0) / 2.5).min(3.0) as usize];
         let sep = if i + 1 == findings { "" } else { "," };
         let pkg = format!("pkg{}", cve % 997);
-        write!(
+        writeln!(
             out,
             "{{\"awsAccountId\": \"123456789012\", \"findingArn\": \"arn:aws:inspector2:us-east-1:123456789012:finding/{i:032x}\", \
              \"type\": \"PACKAGE_VULNERABILITY\", \"status\": \"ACTIVE\", \"severity\": \"{s}\", \
@@ -365,7 +365,7 @@ pub fn write_inspector2<W: std::io::Write>(out: &mut W, findings: u64, hosts: u6
              \"details\": {{\"awsEc2Instance\": {{\"ipV4Addresses\": [\"10.{}.{}.{}\"], \"platform\": \"AMAZON_LINUX_2\"}}}}}}], \
              \"packageVulnerabilityDetails\": {{\"vulnerabilityId\": \"CVE-2025-{cve}\", \"source\": \"NVD\", \
              \"cvss\": [{{\"baseScore\": {score:.1}, \"scoringVector\": \"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H\", \"source\": \"NVD\", \"version\": \"3.1\"}}], \
-             \"vulnerablePackages\": [{{\"name\": \"{pkg}\", \"version\": \"1.0.{}\", \"fixedInVersion\": \"1.0.{}\", \"packageManager\": \"OS\"}}]}}}}{sep}\n",
+             \"vulnerablePackages\": [{{\"name\": \"{pkg}\", \"version\": \"1.0.{}\", \"fixedInVersion\": \"1.0.{}\", \"packageManager\": \"OS\"}}]}}}}{sep}",
             text(&mut rng, 120).replace(['\n', '"'], " "),
             1 + rng.below(9),
             (host >> 16) & 255,

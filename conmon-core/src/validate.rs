@@ -456,25 +456,39 @@ fn inventory_rules(p: &Package<'_>, inv: &[InventoryAsset], out: &mut Vec<Issue>
 
 fn scan_rules(p: &Package<'_>, scans: &ScanSet, out: &mut Vec<Issue>) {
     // Every non-informational finding is on the POA&M (by weakness and asset) or explained.
-    let mut tracked: HashSet<(String, String)> = HashSet::new();
-    let mut tracked_cves: HashSet<(String, String)> = HashSet::new();
+    // Keyed weakness → assets and CVE → assets, so that a million findings are looked up by
+    // reference, with no allocation per finding.
+    let mut tracked: HashMap<String, HashSet<String>> = HashMap::new();
+    let mut tracked_cves: HashMap<String, HashSet<String>> = HashMap::new();
     for item in p.poam.items() {
-        let key = item_key(item);
+        let assets = tracked.entry(item_key(item)).or_default();
         for a in &item.assets {
-            tracked.insert((key.clone(), norm(&a.identifier)));
-            for c in &item.cves {
-                tracked_cves.insert((c.trim().to_ascii_uppercase(), norm(&a.identifier)));
+            assets.insert(norm(&a.identifier));
+        }
+        for c in &item.cves {
+            let cve_assets = tracked_cves.entry(c.trim().to_ascii_uppercase()).or_default();
+            for a in &item.assets {
+                cve_assets.insert(norm(&a.identifier));
             }
         }
     }
     let mut reported = HashSet::new();
+    // Findings of one host come together: normalise its identifier once.
+    let mut last_asset: (&str, String) = ("", String::new());
     for f in &scans.findings {
         if rating::rate(&f.cvss, f.scanner_severity, &p.policy.rating_sources).is_none() {
             continue;
         }
-        let asset = norm(&f.asset.identifier);
-        let on_poam = tracked.contains(&(f.weakness_key.clone(), asset.clone()))
-            || f.cves.iter().any(|c| tracked_cves.contains(&(c.trim().to_ascii_uppercase(), asset.clone())));
+        if last_asset.0 != f.asset.identifier {
+            last_asset = (f.asset.identifier.as_str(), norm(&f.asset.identifier));
+        }
+        let asset = last_asset.1.as_str();
+        let on_poam = tracked.get(f.weakness_key.as_str()).is_some_and(|a| a.contains(asset))
+            || f.cves.iter().any(|c| {
+                let c = c.trim();
+                let found = |c: &str| tracked_cves.get(c).is_some_and(|a| a.contains(asset));
+                if c.bytes().any(|b| b.is_ascii_lowercase()) { found(&c.to_ascii_uppercase()) } else { found(c) }
+            });
         if !on_poam && reported.insert((f.weakness_key.as_str(), f.asset.identifier.as_str())) {
             let what = if f.kind == FindingKind::Configuration { "configuration finding" } else { "finding" };
             out.push(

@@ -128,7 +128,8 @@ struct Host {
 
 /// Where the parser is.
 struct State {
-    label: String,
+    /// The file label; shared, so that each event handler takes it without copying.
+    label: std::rc::Rc<str>,
     host: Option<Host>,
     item: Option<Item>,
     field: Option<Field>,
@@ -237,7 +238,7 @@ pub fn read_with<R: BufRead>(
     let mut skipped: u64 = 0;
     let mut set = Out { context: ScanContext::default(), sink, findings: 0 };
     let mut st = State {
-        label: label.to_string(),
+        label: std::rc::Rc::from(label),
         host: None,
         item: None,
         field: None,
@@ -339,8 +340,20 @@ pub fn read_with<R: BufRead>(
     Ok(set.context)
 }
 
+/// The attributes of a `<ReportItem>` conmon reads.
+#[derive(Default)]
+struct ItemAttrs {
+    plugin_id: Option<String>,
+    severity: Option<String>,
+    port: Option<String>,
+    family: Option<String>,
+    name: Option<String>,
+    protocol: Option<String>,
+    service: Option<String>,
+}
+
 fn start(st: &mut State, e: &BytesStart<'_>, pos: u64) -> Result<()> {
-    let label = st.label.clone();
+    let label = std::rc::Rc::clone(&st.label);
     match e.name().0 {
         "NessusClientData_v2" => st.seen_root = true,
         "ReportHost" => {
@@ -355,10 +368,36 @@ fn start(st: &mut State, e: &BytesStart<'_>, pos: u64) -> Result<()> {
             if st.host.is_none() {
                 return Err(err_at(&label, pos, None, Error::parse("<ReportItem> outside a <ReportHost>")));
             }
-            let plugin_id = attr(e, "pluginID", &label, pos)?
+            // One pass over the attributes (a ReportItem has seven; looking each up scans them all).
+            let mut a = ItemAttrs::default();
+            for attribute in e.attributes() {
+                let attribute = attribute
+                    .map_err(|err| err_at(&label, pos, None, Error::parse(format!("bad attribute: {err}"))))?;
+                let slot = match attribute.key.as_ref() {
+                    "pluginID" => &mut a.plugin_id,
+                    "severity" => &mut a.severity,
+                    "port" => &mut a.port,
+                    "pluginFamily" => &mut a.family,
+                    "pluginName" => &mut a.name,
+                    "protocol" => &mut a.protocol,
+                    "svc_name" => &mut a.service,
+                    _ => continue,
+                };
+                let value = attribute.normalized_value(quick_xml::XmlVersion::Implicit1_0).map_err(|err| {
+                    err_at(
+                        &label,
+                        pos,
+                        Some(attribute.key.as_ref()),
+                        Error::parse(format!("bad attribute value: {err}")),
+                    )
+                })?;
+                *slot = Some(value.into_owned());
+            }
+            let plugin_id = a
+                .plugin_id
                 .filter(|s| !s.trim().is_empty())
                 .ok_or_else(|| err_at(&label, pos, Some("pluginID"), Error::missing("<ReportItem> has no pluginID")))?;
-            let severity_label = attr(e, "severity", &label, pos)?.unwrap_or_default();
+            let severity_label = a.severity.unwrap_or_default();
             let severity = if severity_label.is_empty() {
                 None
             } else {
@@ -371,7 +410,7 @@ fn start(st: &mut State, e: &BytesStart<'_>, pos: u64) -> Result<()> {
                     )
                 })?)
             };
-            let port = match attr(e, "port", &label, pos)? {
+            let port = match a.port {
                 None => None,
                 Some(p) => {
                     let n: u16 = p.trim().parse().map_err(|_| {
@@ -380,16 +419,16 @@ fn start(st: &mut State, e: &BytesStart<'_>, pos: u64) -> Result<()> {
                     (n != 0).then_some(n)
                 }
             };
-            let family = attr(e, "pluginFamily", &label, pos)?.unwrap_or_default();
+            let family = a.family.unwrap_or_default();
             st.item = Some(Item {
-                plugin_name: attr(e, "pluginName", &label, pos)?.unwrap_or_default(),
+                plugin_name: a.name.unwrap_or_default(),
                 compliance: family == "Policy Compliance",
                 plugin_id,
                 severity,
                 severity_label,
                 port,
-                protocol: attr(e, "protocol", &label, pos)?.filter(|s| !s.is_empty()),
-                service: attr(e, "svc_name", &label, pos)?.filter(|s| !s.is_empty()),
+                protocol: a.protocol.filter(|s| !s.is_empty()),
+                service: a.service.filter(|s| !s.is_empty()),
                 ..Item::default()
             });
         }
@@ -441,7 +480,7 @@ fn parse_epoch(s: &str) -> Option<DateTime<Utc>> {
 }
 
 fn end(st: &mut State, name: &str, pos: u64, set: &mut Out<'_>) -> Result<()> {
-    let label = st.label.clone();
+    let label = std::rc::Rc::clone(&st.label);
     if st.tag.is_some() && name == "tag" {
         let tag = st.tag.take().unwrap_or_default();
         let value = st.text.take().trim().to_string();
@@ -467,9 +506,35 @@ fn end(st: &mut State, name: &str, pos: u64, set: &mut Out<'_>) -> Result<()> {
         && field_for(name) == Some(field)
     {
         st.field = None;
-        let text = st.text.take();
-        let Some(item) = st.item.as_mut() else { return Ok(()) };
-        let t = text.trim();
+        let Some(item) = st.item.as_mut() else {
+            st.text.clear();
+            return Ok(());
+        };
+        // Long texts are kept whole (moved out of the buffer); every other field is read from
+        // the buffer in place, without a copy.
+        match field {
+            Field::PluginOutput => {
+                item.plugin_output = Some(st.text.take());
+                return Ok(());
+            }
+            Field::Description => {
+                item.description = st.text.take();
+                return Ok(());
+            }
+            Field::Synopsis => {
+                item.synopsis = st.text.take();
+                return Ok(());
+            }
+            _ => {}
+        }
+        let owned;
+        let t = match st.text.borrow() {
+            Some(t) => t.trim(),
+            None => {
+                owned = st.text.take();
+                owned.trim()
+            }
+        };
         match field {
             Field::Cve => {
                 if !t.is_empty() && !item.cves.iter().any(|c| c == t) {
@@ -491,9 +556,7 @@ fn end(st: &mut State, name: &str, pos: u64, set: &mut Out<'_>) -> Result<()> {
             Field::Cvss2Vector => item.cvss_vectors[0] = Some(t.to_string()),
             Field::Cvss3Vector => item.cvss_vectors[1] = Some(t.to_string()),
             Field::Cvss4Vector => item.cvss_vectors[2] = Some(t.to_string()),
-            Field::PluginOutput => item.plugin_output = Some(text),
-            Field::Description => item.description = text,
-            Field::Synopsis => item.synopsis = text,
+            Field::PluginOutput | Field::Description | Field::Synopsis => {}
             Field::Solution => item.solution = Some(t.to_string()).filter(|s| !s.is_empty()),
             Field::SeeAlso => item.see_also.extend(t.split_whitespace().map(str::to_string)),
             Field::RiskFactor => {

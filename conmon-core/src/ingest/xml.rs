@@ -179,6 +179,12 @@ impl TextBuf {
     }
 
     /// Takes the text, with the truncation marker when it was cut.
+    /// The text without copying it, when it was not cut (a cut text needs its marker: use
+    /// [`TextBuf::take`]).
+    pub(crate) fn borrow(&self) -> Option<&str> {
+        (!self.truncated).then(|| self.text.trim_end())
+    }
+
     pub(crate) fn take(&mut self) -> String {
         // One exact-size allocation; the buffer keeps its capacity for the next field, so long
         // fields do not regrow a fresh string by doubling every time.

@@ -400,6 +400,10 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
     }
     let mut changes: Vec<Change> = Vec::new();
     let mut not_tracked = Vec::new();
+    // The reason of a finding that is not tracked depends only on its scanner severity and CVSS
+    // scores: built once per distinct combination (informational findings are most of a scan).
+    type ReasonKey = (Option<crate::model::ScannerSeverity>, [Option<u64>; 3]);
+    let mut reasons: HashMap<ReasonKey, String> = HashMap::new();
     let mut placements: Vec<Option<usize>> = vec![None; input.scans.findings.len()];
     // Closed items matched this month → the item that now carries them (reopened or new).
     let mut reappeared: HashMap<usize, usize> = HashMap::new();
@@ -434,12 +438,20 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
         k += 1;
         let f = &input.scans.findings[fi];
         let Some(rating) = rating::rate(&f.cvss, f.scanner_severity, &policy.rating_sources) else {
-            let decision = rating::decide(&f.cvss, f.scanner_severity, &policy.rating_sources);
+            let score = |c: &Option<crate::model::Cvss>| c.as_ref().map(|c| c.base_score.to_bits());
+            let key = (f.scanner_severity, [score(&f.cvss.v2), score(&f.cvss.v3), score(&f.cvss.v4)]);
+            let reason = reasons
+                .entry(key)
+                .or_insert_with(|| {
+                    let decision = rating::decide(&f.cvss, f.scanner_severity, &policy.rating_sources);
+                    format!("informational: {}", decision.explanation)
+                })
+                .clone();
             not_tracked.push(NotTracked {
                 finding: fi,
                 weakness_key: f.weakness_key.clone(),
                 asset: f.asset.identifier.clone(),
-                reason: format!("informational: {}", decision.explanation),
+                reason,
             });
             continue;
         };

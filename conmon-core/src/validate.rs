@@ -456,39 +456,49 @@ fn inventory_rules(p: &Package<'_>, inv: &[InventoryAsset], out: &mut Vec<Issue>
 
 fn scan_rules(p: &Package<'_>, scans: &ScanSet, out: &mut Vec<Issue>) {
     // Every non-informational finding is on the POA&M (by weakness and asset) or explained.
-    // Keyed weakness → assets and CVE → assets, so that a million findings are looked up by
-    // reference, with no allocation per finding.
-    let mut tracked: HashMap<String, HashSet<String>> = HashMap::new();
-    let mut tracked_cves: HashMap<String, HashSet<String>> = HashMap::new();
+    // Weakness keys, CVEs and assets are numbered once; the pairs on the POA&M are sets of
+    // numbers, and a million findings are looked up by reference with no allocation per finding.
+    type Ids = HashMap<String, u32, foldhash::fast::RandomState>;
+    type Pairs = HashSet<(u32, u32), foldhash::fast::RandomState>;
+    fn id(ids: &mut Ids, s: String) -> u32 {
+        let n = ids.len() as u32;
+        *ids.entry(s).or_insert(n)
+    }
+    let (mut keys, mut cves, mut assets) = (Ids::default(), Ids::default(), Ids::default());
+    let (mut tracked, mut tracked_cves) = (Pairs::default(), Pairs::default());
     for item in p.poam.items() {
-        let assets = tracked.entry(item_key(item)).or_default();
+        let k = id(&mut keys, item_key(item));
         for a in &item.assets {
-            assets.insert(norm(&a.identifier));
-        }
-        for c in &item.cves {
-            let cve_assets = tracked_cves.entry(c.trim().to_ascii_uppercase()).or_default();
-            for a in &item.assets {
-                cve_assets.insert(norm(&a.identifier));
+            let a = id(&mut assets, norm(&a.identifier));
+            tracked.insert((k, a));
+            for c in &item.cves {
+                tracked_cves.insert((id(&mut cves, c.trim().to_ascii_uppercase()), a));
             }
         }
     }
     let mut reported = HashSet::new();
-    // Findings of one host come together: normalise its identifier once.
-    let mut last_asset: (&str, String) = ("", String::new());
+    // Findings of one host come together: look its identifier up once.
+    let mut last_asset: (&str, Option<u32>) = ("", None);
     for f in &scans.findings {
         if rating::rate(&f.cvss, f.scanner_severity, &p.policy.rating_sources).is_none() {
             continue;
         }
-        if last_asset.0 != f.asset.identifier {
-            last_asset = (f.asset.identifier.as_str(), norm(&f.asset.identifier));
+        if last_asset.0 != f.asset.identifier || last_asset.0.is_empty() {
+            let n = norm(&f.asset.identifier);
+            last_asset = (f.asset.identifier.as_str(), assets.get(n.as_str()).copied());
         }
-        let asset = last_asset.1.as_str();
-        let on_poam = tracked.get(f.weakness_key.as_str()).is_some_and(|a| a.contains(asset))
-            || f.cves.iter().any(|c| {
-                let c = c.trim();
-                let found = |c: &str| tracked_cves.get(c).is_some_and(|a| a.contains(asset));
-                if c.bytes().any(|b| b.is_ascii_lowercase()) { found(&c.to_ascii_uppercase()) } else { found(c) }
-            });
+        let on_poam = last_asset.1.is_some_and(|a| {
+            keys.get(f.weakness_key.as_str()).is_some_and(|k| tracked.contains(&(*k, a)))
+                || f.cves.iter().any(|c| {
+                    let c = c.trim();
+                    let id = if c.bytes().any(|b| b.is_ascii_lowercase()) {
+                        cves.get(c.to_ascii_uppercase().as_str()).copied()
+                    } else {
+                        cves.get(c).copied()
+                    };
+                    id.is_some_and(|c| tracked_cves.contains(&(c, a)))
+                })
+        });
         if !on_poam && reported.insert((f.weakness_key.as_str(), f.asset.identifier.as_str())) {
             let what = if f.kind == FindingKind::Configuration { "configuration finding" } else { "finding" };
             out.push(

@@ -11,40 +11,15 @@
 use std::hint::black_box;
 use std::io::Cursor;
 
-use conmon_core::io::{csv as poam_csv, template, xlsx};
+use conmon_core::io::{csv as poam_csv, xlsx};
 use conmon_tests::sample_poam;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-
-fn baseline(rows: &[Vec<String>]) -> usize {
-    let mut wb = rust_xlsxwriter::Workbook::new();
-    let ws = wb.add_worksheet_with_constant_memory().unwrap();
-    for (r, row) in rows.iter().enumerate() {
-        for (c, s) in row.iter().enumerate() {
-            ws.write_string(r as u32, c as u16, s).unwrap();
-        }
-    }
-    let mut out = Cursor::new(Vec::new());
-    wb.save_to_writer(&mut out).unwrap();
-    out.into_inner().len()
-}
 
 fn bench(c: &mut Criterion) {
     let smoke = std::env::args().any(|a| a == "--test");
     let n = if smoke { 2_000 } else { 100_000 };
     let poam = sample_poam(n, 42);
-    let rows: Vec<Vec<String>> = poam
-        .items()
-        .map(|i| {
-            template::cells(i)
-                .iter()
-                .map(|c| match c {
-                    template::Cell::Empty => String::new(),
-                    template::Cell::Text(s) => s.to_string(),
-                    template::Cell::Date(d) => d.to_string(),
-                })
-                .collect()
-        })
-        .collect();
+    let rows = conmon_benches::template_rows(&poam);
     let mut group = c.benchmark_group("deliverables");
     group.sample_size(10);
     group.throughput(Throughput::Elements(n as u64));
@@ -55,7 +30,9 @@ fn bench(c: &mut Criterion) {
             black_box(out.into_inner().len())
         });
     });
-    group.bench_function(format!("baseline_plain_xlsx_cells/{n}_items"), |b| b.iter(|| black_box(baseline(&rows))));
+    group.bench_function(format!("baseline_plain_xlsx_cells/{n}_items"), |b| {
+        b.iter(|| black_box(conmon_benches::plain_xlsx(&rows)))
+    });
     group.bench_function(format!("poam_csv/{n}_items"), |b| {
         b.iter(|| {
             let mut out = Vec::new();

@@ -11,16 +11,6 @@ use std::io::BufWriter;
 use std::path::PathBuf;
 use std::time::Instant;
 
-fn peak_rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let mb: u64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(100);
@@ -33,7 +23,7 @@ fn main() {
         conmon_benches::write_nessus(&mut w, mb << 20, 11).unwrap();
     }
     let bytes = std::fs::metadata(&path).unwrap().len();
-    let before = peak_rss_kib();
+    let before = conmon_benches::peak_rss_mb();
     let start = Instant::now();
     let (hosts, findings) = if mode == "stream" {
         let mut n = 0u64;
@@ -52,7 +42,7 @@ fn main() {
         "file {:.1} MB  mode {mode}  hosts {hosts}  findings {findings}  {secs:.2} s  {:.0} MB/s  peak RSS {:.1} MB (before reading {:.1} MB)",
         bytes as f64 / 1048576.0,
         bytes as f64 / 1048576.0 / secs,
-        peak_rss_kib() as f64 / 1024.0,
-        before as f64 / 1024.0
+        conmon_benches::peak_rss_mb(),
+        before
     );
 }

@@ -16,17 +16,6 @@ use conmon_core::Policy;
 use conmon_core::model::Poam;
 use conmon_core::reconcile::{Inputs, reconcile};
 
-fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse::<f64>().ok())
-        .unwrap_or(0.0)
-        / 1024.0
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let path = Path::new(args.get(2).map_or("scan.nessus", String::as_str));
@@ -83,7 +72,7 @@ fn main() {
                 t_reconcile - t_ingest,
                 total - t_reconcile,
                 n as f64 / total,
-                peak_rss_mb()
+                conmon_benches::peak_rss_mb()
             );
         }
         _ => println!("usage: scale gen FILE N [nessus|inspector2] | scale run FILE"),

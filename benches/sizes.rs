@@ -20,7 +20,7 @@ use std::hint::black_box;
 use std::io::Cursor;
 
 use conmon_core::Policy;
-use conmon_core::io::{oscal, template, xlsx};
+use conmon_core::io::{oscal, xlsx};
 use conmon_core::model::Poam;
 use conmon_core::reconcile::{Inputs, reconcile};
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime};
@@ -217,19 +217,7 @@ fn bench(c: &mut Criterion) {
         group.bench_function(format!("oscal/{n}/baseline"), |b| {
             b.iter(|| serde_json::to_vec(black_box(&poam)).unwrap().len())
         });
-        let rows: Vec<Vec<String>> = poam
-            .items()
-            .map(|i| {
-                template::cells(i)
-                    .iter()
-                    .map(|c| match c {
-                        template::Cell::Empty => String::new(),
-                        template::Cell::Text(s) => s.to_string(),
-                        template::Cell::Date(d) => d.to_string(),
-                    })
-                    .collect()
-            })
-            .collect();
+        let rows = conmon_benches::template_rows(&poam);
         group.bench_function(format!("xlsx_write/{n}"), |b| {
             b.iter(|| {
                 let mut out = Cursor::new(Vec::new());
@@ -238,18 +226,7 @@ fn bench(c: &mut Criterion) {
             })
         });
         group.bench_function(format!("xlsx_write/{n}/baseline"), |b| {
-            b.iter(|| {
-                let mut wb = rust_xlsxwriter::Workbook::new();
-                let ws = wb.add_worksheet_with_constant_memory().unwrap();
-                for (r, row) in rows.iter().enumerate() {
-                    for (c, s) in row.iter().enumerate() {
-                        ws.write_string(r as u32, c as u16, s).unwrap();
-                    }
-                }
-                let mut out = Cursor::new(Vec::new());
-                wb.save_to_writer(&mut out).unwrap();
-                out.into_inner().len()
-            })
+            b.iter(|| conmon_benches::plain_xlsx(black_box(&rows)))
         });
         drop(rows);
         let dir = tempfile::tempdir().unwrap();

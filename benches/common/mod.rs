@@ -402,3 +402,50 @@ pub fn write_tenable_csv<W: std::io::Write>(set: &conmon_core::ingest::ScanSet, 
     }
     Ok(())
 }
+
+/// The process's peak resident memory so far (VmHWM), in MiB.
+pub fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+/// Each item's template cells as plain strings: the input of the plain-cells workbook baseline.
+pub fn template_rows(poam: &conmon_core::model::Poam) -> Vec<Vec<String>> {
+    use conmon_core::io::template;
+    poam.items()
+        .map(|i| {
+            template::cells(i)
+                .iter()
+                .map(|c| match c {
+                    template::Cell::Empty => String::new(),
+                    template::Cell::Text(s) => s.to_string(),
+                    template::Cell::Date(d) => d.to_string(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The workbook baseline: rust_xlsxwriter writing `rows` as plain string cells in constant
+/// memory, with no formats, dates, validation or injection guard (the least any xlsx writer must
+/// do). Returns the workbook's size.
+pub fn plain_xlsx(rows: &[Vec<String>]) -> usize {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let Ok(ws) = wb.add_worksheet_with_constant_memory() else { return 0 };
+    for (r, row) in rows.iter().enumerate() {
+        for (c, s) in row.iter().enumerate() {
+            let _ = ws.write_string(r as u32, c as u16, s);
+        }
+    }
+    let mut out = std::io::Cursor::new(Vec::new());
+    if wb.save_to_writer(&mut out).is_err() {
+        return 0;
+    }
+    out.into_inner().len()
+}

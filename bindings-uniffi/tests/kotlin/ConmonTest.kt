@@ -216,6 +216,41 @@ fun main(args: Array<String>) {
         expect((json.message ?: "").contains("<poam>")) { "no file label in ${json.message}" }
     }
 
+    test("hostile inputs (tests/fixtures/hostile) fail with the core's code and location") {
+        val hostile = File(root, "tests/fixtures/hostile")
+        @Suppress("UNCHECKED_CAST")
+        val cases = parseJson(read(File(hostile, "cases.json"))) as List<Map<String, Any?>>
+        expect(cases.size >= 15) { "only ${cases.size} cases" }
+        for (case in cases) {
+            val path = File(hostile, case["file"] as String).path
+            val start = System.nanoTime()
+            val e = expectThrows<ConmonException> {
+                when (case["reader"]) {
+                    "scan" -> readScans(listOf(path))
+                    "poam" -> Poam.read(path)
+                    "policy" -> Policy.resolve(path)
+                    else -> throw AssertionError("unknown reader ${case["reader"]}")
+                }
+            }
+            val (code, reason, location) = when (e) {
+                is ConmonException.Io -> Triple(e.code, e.reason, e.location)
+                is ConmonException.Parse -> Triple(e.code, e.reason, e.location)
+                is ConmonException.InvalidValue -> Triple(e.code, e.reason, e.location)
+                is ConmonException.MissingField -> Triple(e.code, e.reason, e.location)
+                is ConmonException.Config -> Triple(e.code, e.reason, e.location)
+                is ConmonException.UnsupportedFormat -> Triple(e.code, e.reason, e.location)
+                is ConmonException.LimitExceeded -> Triple(e.code, e.reason, e.location)
+                is ConmonException.Internal -> Triple(e.code, e.reason, e.location)
+            }
+            val name = case["file"]
+            expect(code == case["code"]) { "$name: $code, expected ${case["code"]}: $reason" }
+            expect(reason.contains(case["contains"] as String)) { "$name: `$reason` does not say `${case["contains"]}`" }
+            expect(location.file == path) { "$name: location $location" }
+            expect(location.line != null || location.row != null || location.field != null) { "$name: no position" }
+            expect((System.nanoTime() - start) / 1_000_000_000.0 < 5) { "$name: too slow" }
+        }
+    }
+
     test("a panic in Rust becomes ConmonException.Internal and the JVM goes on") {
         val e = expectThrows<ConmonException.Internal> { internalPanicForTest() }
         expect(e.code == "internal_error") { e.code }

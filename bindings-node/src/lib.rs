@@ -347,25 +347,9 @@ pub fn reconcile(
             None => Vec::new(),
         };
         let kev = kev_path.as_deref().map(|p| cm::kev::KevCatalog::load(Path::new(p))).transpose()?;
-        let prev = previous.map(|p| (*p).clone()).unwrap_or_default();
-        let empty = cm::model::Poam::default();
-        let r = cm::reconcile::reconcile_owned(
-            prev,
-            &cm::reconcile::Inputs {
-                previous: &empty,
-                scans: &scans,
-                deviations: &deviations,
-                kev: kev.as_ref(),
-                policy: &policy,
-                as_of,
-            },
-        )?;
-        let mut rest = serde_json::json!({
-            "changes": r.changes, "not_tracked": r.not_tracked, "not_observed": r.not_observed, "issues": r.issues,
-        });
-        if with_placements {
-            rest["placements"] = serde_json::to_value(&r.placements).unwrap_or_default();
-        }
+        let prev = previous.map(|p| (*p).clone());
+        let r = cm::reconcile::reconcile_month(prev, &scans, &deviations, kev.as_ref(), &policy, as_of)?;
+        let rest = r.log_json(with_placements);
         Ok(ReconcileResult { poam: Arc::new(r.poam), rest: to_json(&rest)? })
     }))
 }
@@ -452,12 +436,7 @@ impl MonthlyResult {
     /// The change log as JSON.
     #[napi(catch_unwind)]
     pub fn changes_json(&self) -> napi::Result<String> {
-        guard("changesJson", || {
-            let r = &self.inner.reconciliation;
-            to_json(&serde_json::json!({
-                "changes": r.changes, "not_tracked": r.not_tracked, "not_observed": r.not_observed, "issues": r.issues,
-            }))
-        })
+        guard("changesJson", || to_json(&self.inner.reconciliation.log_json(false)))
     }
 
     /// Month summaries including this month, as JSON.

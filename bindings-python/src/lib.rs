@@ -297,29 +297,9 @@ fn reconcile(
         };
         let kev = kev_path.as_deref().map(cm::kev::KevCatalog::load).transpose()?;
         // Owned previous: the handle's POA&M is shared, so it is copied once here.
-        let prev = previous.map(|p| (*p).clone()).unwrap_or_default();
-        let empty = cm::model::Poam::default();
-        let r = cm::reconcile::reconcile_owned(
-            prev,
-            &cm::reconcile::Inputs {
-                previous: &empty,
-                scans: &scans,
-                deviations: &deviations,
-                kev: kev.as_ref(),
-                policy: &policy,
-                as_of,
-            },
-        )?;
-        let rest = if with_placements {
-            to_json(&serde_json::json!({
-                "changes": r.changes, "not_tracked": r.not_tracked, "not_observed": r.not_observed,
-                "issues": r.issues, "placements": r.placements,
-            }))?
-        } else {
-            to_json(&serde_json::json!({
-                "changes": r.changes, "not_tracked": r.not_tracked, "not_observed": r.not_observed, "issues": r.issues,
-            }))?
-        };
+        let prev = previous.map(|p| (*p).clone());
+        let r = cm::reconcile::reconcile_month(prev, &scans, &deviations, kev.as_ref(), &policy, as_of)?;
+        let rest = to_json(&r.log_json(with_placements))?;
         Ok((Poam { inner: Arc::new(r.poam) }, rest))
     })
 }
@@ -425,9 +405,7 @@ impl MonthlyResult {
         let inner = Arc::clone(&self.inner);
         run(py, "changes_json", move || {
             let r = &inner.reconciliation;
-            to_json(&serde_json::json!({
-                "changes": r.changes, "not_tracked": r.not_tracked, "not_observed": r.not_observed, "issues": r.issues,
-            }))
+            to_json(&r.log_json(false))
         })
     }
 

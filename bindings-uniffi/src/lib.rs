@@ -442,9 +442,7 @@ fn changes(list: &[cm::reconcile::Change]) -> Vec<Change> {
 }
 
 fn change_log_json(r: &cm::reconcile::Reconciliation) -> cm::Result<String> {
-    to_json(&serde_json::json!({
-        "changes": r.changes, "not_tracked": r.not_tracked, "not_observed": r.not_observed, "issues": r.issues,
-    }))
+    to_json(&r.log_json(false))
 }
 
 /// The result of reconciling one month.
@@ -497,19 +495,9 @@ pub fn reconcile(
         let deviations: Vec<cm::deviation::Deviation> =
             read_optional_json(deviations_path.as_deref())?.unwrap_or_default();
         let kev = kev_path.as_deref().map(|p| cm::kev::KevCatalog::load(Path::new(p))).transpose()?;
-        let prev = previous.map(|p| (*p.inner).clone()).unwrap_or_default();
-        let empty = cm::model::Poam::default();
-        let mut r = cm::reconcile::reconcile_owned(
-            prev,
-            &cm::reconcile::Inputs {
-                previous: &empty,
-                scans: &scans.inner,
-                deviations: &deviations,
-                kev: kev.as_ref(),
-                policy: &policy.inner,
-                as_of,
-            },
-        )?;
+        let prev = previous.map(|p| (*p.inner).clone());
+        let mut r =
+            cm::reconcile::reconcile_month(prev, &scans.inner, &deviations, kev.as_ref(), &policy.inner, as_of)?;
         let poam = Arc::new(Poam { inner: Arc::new(std::mem::take(&mut r.poam)) });
         Ok(Arc::new(Reconciliation { inner: r, poam }))
     })

@@ -187,18 +187,7 @@ pub fn run(input: MonthlyInputs) -> Result<MonthlyOutput> {
     reconcile::check_previous(&previous, &previous_file)?;
     // Kept for the month-over-month checks; the reconciliation takes the original.
     let previous_copy = previous.clone();
-    let empty = Poam::default();
-    let rec = reconcile::reconcile_owned(
-        previous,
-        &reconcile::Inputs {
-            previous: &empty,
-            scans: &scans,
-            deviations: &deviations,
-            kev: kev.as_ref(),
-            policy: &policy,
-            as_of,
-        },
-    )?;
+    let rec = reconcile::reconcile_month(Some(previous), &scans, &deviations, kev.as_ref(), &policy, as_of)?;
     let mut diagnostics = Vec::new();
     if let Some(import) = &previous_import {
         for p in &import.problems {

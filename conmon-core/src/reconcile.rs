@@ -354,6 +354,38 @@ pub fn reconcile_owned(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliat
     reconcile_checked(previous, input)
 }
 
+/// One month's reconciliation from last month's POA&M taken by value (`None`: the first month):
+/// the call the monthly job and every binding make.
+///
+/// # Errors
+/// As [`reconcile`].
+pub fn reconcile_month(
+    previous: Option<Poam>,
+    scans: &ScanSet,
+    deviations: &[Deviation],
+    kev: Option<&KevCatalog>,
+    policy: &Policy,
+    as_of: NaiveDate,
+) -> Result<Reconciliation> {
+    let empty = Poam::default();
+    reconcile_owned(previous.unwrap_or_default(), &Inputs { previous: &empty, scans, deviations, kev, policy, as_of })
+}
+
+impl Reconciliation {
+    /// The change log as one JSON value: `changes`, `not_tracked`, `not_observed`, `issues`,
+    /// and `placements` when asked for (what the bindings hand over in one piece).
+    pub fn log_json(&self, with_placements: bool) -> serde_json::Value {
+        let mut v = serde_json::json!({
+            "changes": self.changes, "not_tracked": self.not_tracked, "not_observed": self.not_observed,
+            "issues": self.issues,
+        });
+        if with_placements {
+            v["placements"] = serde_json::to_value(&self.placements).unwrap_or_default();
+        }
+        v
+    }
+}
+
 fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliation> {
     let policy = input.policy;
     let as_of = input.as_of;

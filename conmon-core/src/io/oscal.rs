@@ -307,7 +307,8 @@ fn item_json(
         }));
     }
     if !log.is_empty() {
-        risk["risk-log"] = json!({ "entries": log });
+        risk["risk-log"] = json!({});
+        risk["risk-log"]["entries"] = Value::Array(log);
     }
 
     let poam_item = json!({
@@ -389,15 +390,16 @@ pub fn to_oscal(poam: &Poam, options: &OscalOptions) -> Value {
     if !inventory.is_empty() {
         local["inventory-items"] = Value::Array(inventory);
     }
+    // Large values are moved into the document: `json!` would copy each one it interpolates.
     let mut doc = json!({
         "uuid": ids.of("poam", &date.to_string()),
-        "metadata": metadata,
         "system-id": {
             "identifier-type": "https://fedramp.gov",
             "id": line(options.fedramp_id.as_deref().unwrap_or(&system), "unknown"),
         },
-        "poam-items": items,
     });
+    doc["metadata"] = metadata;
+    doc["poam-items"] = Value::Array(items);
     if local.as_object().is_some_and(|o| !o.is_empty()) {
         doc["local-definitions"] = local;
     }
@@ -405,7 +407,9 @@ pub fn to_oscal(poam: &Poam, options: &OscalOptions) -> Value {
         doc["observations"] = Value::Array(observations);
         doc["risks"] = Value::Array(risks);
     }
-    json!({ "plan-of-action-and-milestones": doc })
+    let mut root = serde_json::Map::new();
+    root.insert("plan-of-action-and-milestones".to_string(), doc);
+    Value::Object(root)
 }
 
 /// Writes the OSCAL POA&M JSON to `writer`.

@@ -454,7 +454,7 @@ fn split_by_asset_type_keeps_one_item_per_weakness_and_type() {
     let mut policy = Policy::fedramp_rev5();
     policy.split_by_asset_type = true;
     let mut image = nessus("900", "registry.example/app:1.2", "2026-01-05", 5.0);
-    image.asset.asset_type = AssetType::Container;
+    std::sync::Arc::make_mut(&mut image.asset).asset_type = AssetType::Container;
     let jan = scans(
         vec![nessus("900", "10.0.0.1", "2026-01-05", 5.0), image.clone(), nessus("900", "10.0.0.2", "2026-01-06", 5.0)],
         vec![host("10.0.0.1", "2026-01-05", true), host("10.0.0.2", "2026-01-06", true)],
@@ -470,7 +470,7 @@ fn split_by_asset_type_keeps_one_item_per_weakness_and_type() {
     assert_eq!(c.assets[0].identifier, "registry.example/app:1.2");
     // February: a new host joins the OS item, a new image joins the container item.
     let mut image2 = nessus("900", "registry.example/app:1.3", "2026-02-05", 5.0);
-    image2.asset.asset_type = AssetType::Container;
+    std::sync::Arc::make_mut(&mut image2.asset).asset_type = AssetType::Container;
     let feb = scans(
         vec![
             nessus("900", "10.0.0.1", "2026-02-05", 5.0),
@@ -507,6 +507,28 @@ fn informational_findings_are_not_tracked_with_a_reason() {
     assert!(r.poam.open.is_empty());
     assert_eq!(r.placements, [None]);
     assert!(r.not_tracked[0].reason.starts_with("informational"));
+}
+
+#[test]
+fn untracked_findings_share_their_strings_and_serialise_them_plainly() {
+    let info = |plugin: &str, ip: &str| {
+        let mut f = nessus(plugin, ip, "2026-01-05", 0.0);
+        f.cvss = Default::default();
+        f.scanner_severity = Some(ScannerSeverity::Info);
+        f
+    };
+    let findings = vec![info("19506", "10.0.0.1"), info("10180", "10.0.0.1"), info("19506", "10.0.0.2")];
+    let hosts = vec![host("10.0.0.1", "2026-01-05", true), host("10.0.0.2", "2026-01-05", true)];
+    let r = run(&Poam::default(), &scans(findings, hosts), &[], "2026-01-13");
+    let n = &r.not_tracked;
+    assert_eq!(n.len(), 3);
+    assert!(std::sync::Arc::ptr_eq(&n[0].reason, &n[1].reason), "one reason string for one cause");
+    assert!(std::sync::Arc::ptr_eq(&n[0].asset, &n[1].asset), "one asset string per host");
+    assert!(std::sync::Arc::ptr_eq(&n[0].weakness_key, &n[2].weakness_key), "one key string per weakness");
+    assert_eq!((&*n[2].asset, &*n[2].weakness_key), ("10.0.0.2", "nessus:19506"));
+    let json = serde_json::to_value(&n[2]).unwrap();
+    assert_eq!(json["asset"], "10.0.0.2");
+    assert!(json["reason"].as_str().is_some_and(|s| s.starts_with("informational")));
 }
 
 #[test]

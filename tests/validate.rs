@@ -337,7 +337,7 @@ fn inventory_and_scan_cross_checks() {
     // A container image in the scans; the inventory lists only runtime container IDs.
     let mut with_image = set.clone();
     let mut f = nessus("300", "registry/app:1.4.2", "2026-03-05", 7.5);
-    f.asset.asset_type = AssetType::Container;
+    std::sync::Arc::make_mut(&mut f.asset).asset_type = AssetType::Container;
     with_image.findings.push(f);
     let mut inv = inventory();
     inv.push(InventoryAsset {

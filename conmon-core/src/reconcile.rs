@@ -18,6 +18,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -89,17 +90,19 @@ impl std::fmt::Display for Change {
     }
 }
 
+// Most of a scan is informational, so the strings are shared: one per distinct weakness key,
+// asset and reason (serialised as plain strings).
 /// A finding that is on no item, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NotTracked {
     /// Index of the finding in the input scan set.
     pub finding: usize,
     /// Its weakness key.
-    pub weakness_key: String,
+    pub weakness_key: Arc<str>,
     /// Its asset.
-    pub asset: String,
+    pub asset: Arc<str>,
     /// Why it is not tracked (`informational`).
-    pub reason: String,
+    pub reason: Arc<str>,
 }
 
 /// An open item's asset that no scan of this period observed, so the item could not be checked.
@@ -435,7 +438,10 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
     // The reason of a finding that is not tracked depends only on its scanner severity and CVSS
     // scores: built once per distinct combination (informational findings are most of a scan).
     type ReasonKey = (Option<crate::model::ScannerSeverity>, [Option<u64>; 3]);
-    let mut reasons: HashMap<ReasonKey, String> = HashMap::new();
+    let mut reasons: HashMap<ReasonKey, Arc<str>> = HashMap::new();
+    // Their weakness keys and assets, one shared string per distinct value.
+    let mut untracked_keys: HashMap<&str, Arc<str>, foldhash::fast::RandomState> = HashMap::default();
+    let mut untracked_asset: Option<(&str, Arc<str>)> = None;
     let mut placements: Vec<Option<usize>> = vec![None; input.scans.findings.len()];
     // Closed items matched this month → the item that now carries them (reopened or new).
     let mut reappeared: HashMap<usize, usize> = HashMap::new();
@@ -476,15 +482,21 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
                 .entry(key)
                 .or_insert_with(|| {
                     let decision = rating::decide(&f.cvss, f.scanner_severity, &policy.rating_sources);
-                    format!("informational: {}", decision.explanation)
+                    Arc::from(format!("informational: {}", decision.explanation))
                 })
                 .clone();
-            not_tracked.push(NotTracked {
-                finding: fi,
-                weakness_key: f.weakness_key.clone(),
-                asset: f.asset.identifier.clone(),
-                reason,
-            });
+            let weakness_key =
+                untracked_keys.entry(f.weakness_key.as_str()).or_insert_with_key(|k| Arc::from(*k)).clone();
+            // Findings come host by host: the previous asset is usually this one.
+            let asset = match &untracked_asset {
+                Some((prev, a)) if *prev == f.asset.identifier.as_str() => a.clone(),
+                _ => {
+                    let a: Arc<str> = Arc::from(f.asset.identifier.as_str());
+                    untracked_asset = Some((f.asset.identifier.as_str(), a.clone()));
+                    a
+                }
+            };
+            not_tracked.push(NotTracked { finding: fi, weakness_key, asset, reason });
             continue;
         };
         // Scanners report host by host, so the asset is usually the previous finding's: compare

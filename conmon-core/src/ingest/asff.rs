@@ -270,12 +270,12 @@ fn finding(r: &Record, res: &Resource) -> Result<Finding> {
             _ => None,
         };
         if let Some(p) = v.vulnerable_packages.first() {
-            f.component = Some(Component {
+            f.component = Some(Box::new(Component {
                 name: p.name.clone(),
                 version: p.version.clone(),
                 fixed_version: p.fixed_in_version.clone().filter(|v| !v.is_empty()),
                 package_type: p.package_manager.clone(),
-            });
+            }));
             f.location = p.file_path.clone();
         }
     }

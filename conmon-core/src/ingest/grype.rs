@@ -103,7 +103,7 @@ pub fn read<R: BufRead>(reader: R, label: &str) -> Result<ScanSet> {
         findings.push(finding(m, i)?);
         Ok(())
     })?;
-    let asset = source_asset(doc.header.get("source"), label);
+    let asset = std::sync::Arc::new(source_asset(doc.header.get("source"), label));
     for f in &mut set.findings[first..] {
         f.asset = asset.clone();
         tally.count(&f.asset);
@@ -175,12 +175,12 @@ fn finding(m: Match, index: usize) -> Result<Finding> {
     let fixed = v.fix.as_ref().and_then(|x| x.versions.first().cloned());
     f.solution = fixed.as_ref().map(|x| format!("Upgrade {} to {x}", m.artifact.name));
     f.scanner_status = v.fix.as_ref().and_then(|x| x.state.clone());
-    f.component = Some(Component {
+    f.component = Some(Box::new(Component {
         name: m.artifact.name.clone(),
         version: m.artifact.version.clone(),
         fixed_version: fixed,
         package_type: m.artifact.kind.clone(),
-    });
+    }));
     f.location = m.artifact.locations.first().and_then(|l| l.path.clone());
     f.see_also = v.urls.iter().chain(v.links.iter()).flatten().cloned().collect();
     Ok(f)

@@ -265,12 +265,12 @@ fn finding(r: &Record, res: &Resource) -> Result<Finding> {
             f.see_also.push(u.clone());
         }
         if let Some(first) = pkg.vulnerable_packages.first() {
-            f.component = Some(Component {
+            f.component = Some(Box::new(Component {
                 name: first.name.clone(),
                 version: first.version.clone(),
                 fixed_version: first.fixed_in_version.clone().filter(|v| !v.is_empty() && v != "NotAvailable"),
                 package_type: first.package_manager.clone(),
-            });
+            }));
             f.location = first.file_path.clone();
             if f.solution.is_none() {
                 f.solution = first.remediation.clone();

@@ -522,7 +522,12 @@ fn end(st: &mut State, name: &str, pos: u64, set: &mut Out<'_>) -> Result<()> {
                 return Ok(());
             }
             Field::Synopsis => {
-                item.synopsis = st.text.take();
+                // Only a stand-in for an empty description: not kept when one was read.
+                if item.description.trim().is_empty() {
+                    item.synopsis = st.text.take();
+                } else {
+                    st.text.clear();
+                }
                 return Ok(());
             }
             _ => {}
@@ -622,7 +627,7 @@ fn note_scan_info(host: &mut Host, item: &Item) {
 
 fn finish_host(host: Host, label: &str, set: &mut Out<'_>) -> Result<()> {
     let identifier = host.ip.clone().unwrap_or_else(|| host.name.clone());
-    let asset = Asset {
+    let asset = std::sync::Arc::new(Asset {
         identifier: identifier.clone(),
         asset_type: AssetType::Os,
         ip: host.ip.clone(),
@@ -630,7 +635,7 @@ fn finish_host(host: Host, label: &str, set: &mut Out<'_>) -> Result<()> {
         netbios: host.netbios.clone(),
         mac: host.mac.clone(),
         os: host.os.clone(),
-    };
+    });
     let (credentialed, evidence) = match (host.credentialed_tag, host.credentialed_plugin) {
         (Some(v), _) => (Some(v), Some("tag Credentialed_Scan".to_string())),
         (None, Some((v, why))) => (Some(v), Some(why.to_string())),
@@ -638,7 +643,7 @@ fn finish_host(host: Host, label: &str, set: &mut Out<'_>) -> Result<()> {
     };
     let observed = host.end_ts.or(host.end).or(host.start_ts).or(host.start);
     let count = host.items.len() as u64;
-    for item in host.items {
+    for mut item in host.items {
         let mut cvss = item.cvss;
         let [v2, v3, v4] = item.cvss_vectors;
         if let Some(c) = cvss.v2.as_mut() {
@@ -656,10 +661,10 @@ fn finish_host(host: Host, label: &str, set: &mut Out<'_>) -> Result<()> {
                 Some(c) => format!("nessus-compliance:{}:{c}", item.plugin_id),
                 None => format!("nessus-compliance:{}", item.plugin_id),
             };
-            let name = item.compliance_check_name.clone().unwrap_or_else(|| item.plugin_name.clone());
+            let name = item.compliance_check_name.clone().unwrap_or_else(|| std::mem::take(&mut item.plugin_name));
             (FindingKind::Configuration, key, name)
         } else {
-            (FindingKind::Vulnerability, format!("nessus:{}", item.plugin_id), item.plugin_name.clone())
+            (FindingKind::Vulnerability, format!("nessus:{}", item.plugin_id), std::mem::take(&mut item.plugin_name))
         };
         let description = if item.description.trim().is_empty() { item.synopsis } else { item.description };
         let description = match description.trim_start().len() {
@@ -736,6 +741,26 @@ mod tests {
         }
         let mut r = BufReader::with_capacity(4, &b"<a>no end</Polic"[..]);
         assert_eq!(skip_past(&mut r, needle).ok().flatten(), None);
+    }
+
+    #[test]
+    fn findings_of_one_host_share_its_asset_and_serialise_it_whole() {
+        let doc = br#"<NessusClientData_v2><Report name="r">
+<ReportHost name="a"><HostProperties><tag name="host-ip">10.0.0.1</tag><tag name="host-fqdn">a.example</tag></HostProperties>
+<ReportItem pluginID="1" severity="2" port="22" protocol="tcp" pluginName="one"/><ReportItem pluginID="2" severity="3" port="0" pluginName="two"/></ReportHost>
+<ReportHost name="b"><HostProperties><tag name="host-ip">10.0.0.2</tag></HostProperties><ReportItem pluginID="1" severity="2" port="22" pluginName="one"/></ReportHost>
+</Report></NessusClientData_v2>"#;
+        let set = read(&doc[..], "share.nessus").unwrap_or_default();
+        let f = &set.findings;
+        assert_eq!(f.len(), 3);
+        assert!(std::sync::Arc::ptr_eq(&f[0].asset, &f[1].asset), "one host, one Asset");
+        assert!(!std::sync::Arc::ptr_eq(&f[0].asset, &f[2].asset));
+        assert_eq!(f[2].asset.identifier, "10.0.0.2");
+        let json = serde_json::to_value(&f[0]).unwrap_or_default();
+        assert_eq!(json["asset"]["identifier"], "10.0.0.1");
+        assert_eq!(json["asset"]["fqdn"], "a.example");
+        let back: Finding = serde_json::from_value(json).unwrap_or_else(|_| f[2].clone());
+        assert_eq!(back, f[0]);
     }
 
     #[test]

@@ -166,6 +166,7 @@ pub fn read<R: BufRead>(mut reader: R, label: &str) -> Result<ScanSet> {
     // different findings; it only leaves the later one unmerged).
     let state = foldhash::quality::RandomState::default();
     let mut merge: HashMap<u64, usize, rustc_hash::FxBuildHasher> = HashMap::default();
+    let mut last_asset: Option<std::sync::Arc<Asset>> = None;
     let mut record = csv::StringRecord::new();
     let mut row: u64 = 1;
     loop {
@@ -250,6 +251,12 @@ pub fn read<R: BufRead>(mut reader: R, label: &str) -> Result<ScanSet> {
             mac: Some(get(Col::Mac)).filter(|s| !s.is_empty()).map(str::to_string),
             os: None,
         };
+        // Rows of one host share its Asset.
+        let asset = match last_asset.take() {
+            Some(a) if *a == asset => a,
+            _ => std::sync::Arc::new(asset),
+        };
+        last_asset = Some(asset.clone());
         let name = Some(get(Col::Name)).filter(|s| !s.is_empty()).unwrap_or(plugin);
         let mut f = Finding::new(
             SourceFormat::TenableCsv,

@@ -15,6 +15,7 @@
 
 use std::collections::BTreeMap;
 use std::io::BufRead;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -169,7 +170,7 @@ pub fn read<R: BufRead>(reader: R, label: &str) -> Result<ScanSet> {
     let cluster = header.get("ClusterName").and_then(Value::as_str).map(str::to_string);
     let artifact_name = header.get("ArtifactName").and_then(Value::as_str).unwrap_or("").to_string();
     let artifact_type = header.get("ArtifactType").and_then(Value::as_str).unwrap_or("");
-    let artifact = Asset {
+    let artifact = Arc::new(Asset {
         identifier: if artifact_name.is_empty() { label.to_string() } else { artifact_name },
         asset_type: match artifact_type {
             "filesystem" | "repository" => AssetType::Code,
@@ -178,13 +179,16 @@ pub fn read<R: BufRead>(reader: R, label: &str) -> Result<ScanSet> {
             _ => AssetType::Container,
         },
         ..Asset::default()
-    };
+    });
+    let legacy = legacy_image
+        .as_ref()
+        .map(|img| Arc::new(Asset { identifier: img.clone(), asset_type: AssetType::Container, ..Asset::default() }));
     for (f, owner) in set.findings[first..].iter_mut().zip(&owners) {
         match owner {
             Owner::Artifact => f.asset = artifact.clone(),
             Owner::LegacyImage => {
-                if let Some(img) = &legacy_image {
-                    f.asset = Asset { identifier: img.clone(), asset_type: AssetType::Container, ..Asset::default() };
+                if let Some(img) = &legacy {
+                    f.asset = img.clone();
                 }
             }
             Owner::Fixed => {}
@@ -230,6 +234,7 @@ fn push_result(
         }
         None => (Asset { identifier: target.to_string(), asset_type: AssetType::Container, ..Asset::default() }, owner),
     };
+    let asset = Arc::new(asset);
     let location = |extra: Option<&str>| -> Option<String> {
         let base = match workload {
             Some(w) => format!("{w} {target}"),
@@ -264,12 +269,12 @@ fn push_result(
             f.add_cwe(c);
         }
         f.cvss = pick_cvss(v)?;
-        f.component = Some(Component {
+        f.component = Some(Box::new(Component {
             name: v.pkg_name.clone(),
             version: v.installed_version.clone(),
             fixed_version: v.fixed_version.clone().filter(|x| !x.is_empty()),
             package_type: e.kind.clone(),
-        });
+        }));
         f.solution =
             v.fixed_version.as_ref().filter(|x| !x.is_empty()).map(|x| format!("Upgrade {} to {x}", v.pkg_name));
         f.location = location(v.pkg_path.as_deref());

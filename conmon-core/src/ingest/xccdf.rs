@@ -329,14 +329,14 @@ fn is_loopback(a: &str) -> bool {
 fn emit(t: Target, rules: &HashMap<String, Rule>, tally: &mut Tally, set: &mut ScanSet) {
     let ip = t.addresses.iter().find(|a| !is_loopback(a)).cloned();
     let name = t.name.clone().filter(|n| !n.is_empty());
-    let asset = Asset {
+    let asset = std::sync::Arc::new(Asset {
         identifier: ip.clone().or_else(|| name.clone()).unwrap_or_else(|| "unknown-target".to_string()),
         asset_type: AssetType::Os,
         ip,
         fqdn: t.fqdn.clone().or_else(|| name.filter(|n| n.contains('.'))),
         mac: t.mac.clone(),
         ..Asset::default()
-    };
+    });
     let scanner = t.system.as_deref().map_or_else(|| "XCCDF".to_string(), scanner_name);
     if tally.scanner.is_none() {
         tally.scanner = Some(scanner.clone());

@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -108,8 +110,11 @@ pub struct Finding {
     /// Recommended fix.
     #[serde(default)]
     pub solution: Option<String>,
+    // Shared: every finding on one host points at the same `Asset`, so a scan of a thousand
+    // findings per host holds its host's names once (serialised as a plain object;
+    // `Arc::make_mut` gives a private copy to change).
     /// The affected asset.
-    pub asset: Asset,
+    pub asset: Arc<Asset>,
     /// Port, when the finding is on a service.
     #[serde(default)]
     pub port: Option<u16>,
@@ -156,9 +161,11 @@ pub struct Finding {
     /// `First Discovered`, Inspector2 `firstObservedAt`, ASFF `FirstObservedAt`). UTC.
     #[serde(default)]
     pub first_seen: Option<DateTime<Utc>>,
+    // Boxed: most findings (host scans) have none, and a million findings then carry 8 bytes
+    // each for it, not 96.
     /// The vulnerable software component (container and package scanners).
     #[serde(default)]
-    pub component: Option<Component>,
+    pub component: Option<Box<Component>>,
     /// Where in the asset: file and line for code findings, file path or layer for packages.
     #[serde(default)]
     pub location: Option<String>,
@@ -194,7 +201,7 @@ impl Finding {
         weakness_key: impl Into<String>,
         kind: FindingKind,
         name: impl Into<String>,
-        asset: Asset,
+        asset: impl Into<Arc<Asset>>,
     ) -> Finding {
         Finding {
             source_format,
@@ -205,7 +212,7 @@ impl Finding {
             name: name.into(),
             description: String::new(),
             solution: None,
-            asset,
+            asset: asset.into(),
             port: None,
             protocol: None,
             service: None,

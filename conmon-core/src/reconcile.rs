@@ -438,15 +438,15 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
     // The reason of a finding that is not tracked depends only on its scanner severity and CVSS
     // scores: built once per distinct combination (informational findings are most of a scan).
     type ReasonKey = (Option<crate::model::ScannerSeverity>, [Option<u64>; 3]);
-    let mut reasons: HashMap<ReasonKey, Arc<str>> = HashMap::new();
+    let mut reasons: HashMap<ReasonKey, Arc<str>, rustc_hash::FxBuildHasher> = HashMap::default();
     // Their weakness keys and assets, one shared string per distinct value.
     let mut untracked_keys: HashMap<&str, Arc<str>, foldhash::fast::RandomState> = HashMap::default();
     let mut untracked_asset: Option<(&str, Arc<str>)> = None;
     let mut placements: Vec<Option<usize>> = vec![None; input.scans.findings.len()];
     // Closed items matched this month → the item that now carries them (reopened or new).
-    let mut reappeared: HashMap<usize, usize> = HashMap::new();
+    let mut reappeared: HashMap<usize, usize, rustc_hash::FxBuildHasher> = HashMap::default();
     // New items of this month by group key, so one weakness on many assets is one item.
-    let mut new_by_group: HashMap<(u32, Option<AssetType>), usize> = HashMap::new();
+    let mut new_by_group: HashMap<(u32, Option<AssetType>), usize, rustc_hash::FxBuildHasher> = HashMap::default();
 
     let n_previous = work.len();
     // Which items were closed before this run, in a compact array the hot loop reads instead of
@@ -611,7 +611,7 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
     }
 
     // Scan coverage: which hosts were scanned, and how.
-    let mut scanned: HashMap<u32, (bool, Option<NaiveDate>)> = HashMap::new();
+    let mut scanned: HashMap<u32, (bool, Option<NaiveDate>), rustc_hash::FxBuildHasher> = HashMap::default();
     for h in &input.scans.context.hosts {
         let e = scanned.entry(assets.id(&asset_norm(&h.identifier))).or_insert((false, None));
         e.0 |= h.credentialed == Some(true);
@@ -940,7 +940,7 @@ fn resolve_closed(
     date: NaiveDate,
     sheet: Sheet,
     work: &mut Vec<Work>,
-    reappeared: &mut HashMap<usize, usize>,
+    reappeared: &mut HashMap<usize, usize, rustc_hash::FxBuildHasher>,
     changes: &mut Vec<Change>,
     policy: &Policy,
     high_water: &mut u64,

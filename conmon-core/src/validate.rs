@@ -175,7 +175,9 @@ fn blank_rules(poam: &Poam, file: &str, out: &mut Vec<Issue>) {
 }
 
 fn template_rules(poam: &Poam, file: &str, out: &mut Vec<Issue>) {
-    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let n_items = poam.open.len() + poam.closed.len() + poam.configuration_findings.len();
+    let mut seen: HashMap<&str, usize, foldhash::fast::RandomState> =
+        HashMap::with_capacity_and_hasher(n_items, Default::default());
     let sheets: [(&str, &[PoamItem]); 3] =
         [("open", &poam.open), ("closed", &poam.closed), ("configuration", &poam.configuration_findings)];
     for (sheet, items) in sheets {
@@ -460,19 +462,33 @@ fn scan_rules(p: &Package<'_>, scans: &ScanSet, out: &mut Vec<Issue>) {
     // numbers, and a million findings are looked up by reference with no allocation per finding.
     type Ids = HashMap<String, u32, foldhash::fast::RandomState>;
     type Pairs = HashSet<(u32, u32), foldhash::fast::RandomState>;
-    fn id(ids: &mut Ids, s: String) -> u32 {
+    // Looked up first, so that a key seen before costs no allocation.
+    fn id(ids: &mut Ids, s: &str) -> u32 {
+        if let Some(&n) = ids.get(s) {
+            return n;
+        }
         let n = ids.len() as u32;
-        *ids.entry(s).or_insert(n)
+        ids.insert(s.to_string(), n);
+        n
     }
+    let n_pairs: usize = p.poam.items().map(|i| i.assets.len()).sum();
     let (mut keys, mut cves, mut assets) = (Ids::default(), Ids::default(), Ids::default());
-    let (mut tracked, mut tracked_cves) = (Pairs::default(), Pairs::default());
+    let mut tracked = Pairs::with_capacity_and_hasher(n_pairs, Default::default());
+    let mut tracked_cves = Pairs::default();
+    let mut cve = String::new();
     for item in p.poam.items() {
-        let k = id(&mut keys, item_key(item));
+        let k = match &item.weakness_key {
+            Some(key) => id(&mut keys, key),
+            None => id(&mut keys, &item_key(item)),
+        };
         for a in &item.assets {
-            let a = id(&mut assets, norm(&a.identifier));
+            let a = id(&mut assets, &norm(&a.identifier));
             tracked.insert((k, a));
             for c in &item.cves {
-                tracked_cves.insert((id(&mut cves, c.trim().to_ascii_uppercase()), a));
+                cve.clear();
+                cve.push_str(c.trim());
+                cve.make_ascii_uppercase();
+                tracked_cves.insert((id(&mut cves, &cve), a));
             }
         }
     }

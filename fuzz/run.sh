@@ -7,7 +7,7 @@
 # Needs cargo-fuzz (`cargo install cargo-fuzz`). cargo-fuzz passes nightly-only flags to rustc;
 # on a stable toolchain RUSTC_BOOTSTRAP=1 lets them through (set here).
 # Crashes land in fuzz/artifacts/TARGET/; each one fixed is kept as a regression test in
-# tests/fuzz_regressions.rs. A summary line per target (runs, corpus size, seconds) is appended
+# tests/fuzz_regressions.rs. A summary line per target (wall and CPU seconds, runs, corpus size) is appended
 # to fuzz/last-run.txt.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -58,11 +58,16 @@ fi
 
 for t in $targets; do
   echo "==> $t: $seconds s"
+  # Built first, so that the time below is fuzzing only.
+  cargo fuzz build --release "$t" 2> "corpus/$t.build.log" || { echo "$t: build FAILED"; tail -30 "corpus/$t.build.log"; continue; }
   start=$(date +%s)
-  # -rss_limit_mb: a memory blow-up is a finding; -timeout: so is a hang.
-  cargo fuzz run --release "$t" "corpus/$t" -- \
+  # -rss_limit_mb: a memory blow-up is a finding; -timeout: so is a hang. The libFuzzer limit is
+  # wall-clock time; the CPU seconds the fuzzer really had are recorded beside it (on a busy
+  # machine they are fewer).
+  /usr/bin/time -f '%U %S' -o "corpus/$t.cpu" cargo fuzz run --release "$t" "corpus/$t" -- \
     -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len=1048576 -print_final_stats=1 \
     2> "corpus/$t.log" || { echo "$t: FAILED (see fuzz/corpus/$t.log and fuzz/artifacts/$t)"; tail -30 "corpus/$t.log"; }
   runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "corpus/$t.log" | grep -oE '[0-9]+$' || echo 0)
-  echo "$(date -u +%FT%TZ) $t seconds=$(( $(date +%s) - start )) runs=$runs corpus=$(ls "corpus/$t" | wc -l)" | tee -a last-run.txt
+  cpu=$(awk 'END { printf "%.0f", $1 + $2 }' "corpus/$t.cpu" 2>/dev/null || echo 0)
+  echo "$(date -u +%FT%TZ) $t seconds=$(( $(date +%s) - start )) cpu_seconds=$cpu runs=$runs corpus=$(ls "corpus/$t" | wc -l)" | tee -a last-run.txt
 done

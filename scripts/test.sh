@@ -9,7 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 export CARGO_TERM_COLOR=never
-step() { printf '\n==> %s\n' "$*"; }
+# Each step prints the seconds since the start, so a slow step shows in the CI log.
+t0=$(date +%s)
+step() { printf '\n==> [%4ds] %s\n' "$(( $(date +%s) - t0 ))" "$*"; }
 
 step "rustfmt"
 cargo fmt --all --check
@@ -74,3 +76,5 @@ npm test
 step "Kotlin (JVM) and Swift through uniffi: generate, package, kotlinc, java"
 cd "$root"
 bash scripts/test-kotlin.sh
+
+step "all tests passed"

@@ -5,7 +5,8 @@
 //! `scale run FILE` reads the file (format detected), reconciles it as the first month under the
 //! Rev5 policy, validates the POA&M against the scans, and prints one JSON line: findings,
 //! items, seconds per phase and in all, findings per second, and the process's peak resident
-//! memory (VmHWM), also as it stood after ingest. `benches/scale.sh` runs both for several sizes beside the Python baseline.
+//! memory (VmHWM), also as it stood after ingest. `benches/scale.sh` runs both for several
+//! sizes beside the Python baseline.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use std::io::BufWriter;

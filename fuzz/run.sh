@@ -7,8 +7,9 @@
 # Needs cargo-fuzz (`cargo install cargo-fuzz`). cargo-fuzz passes nightly-only flags to rustc;
 # on a stable toolchain RUSTC_BOOTSTRAP=1 lets them through (set here).
 # Crashes land in fuzz/artifacts/TARGET/; each one fixed is kept as a regression test in
-# tests/fuzz_regressions.rs. A summary line per target (wall and CPU seconds, runs, corpus size) is appended
-# to fuzz/last-run.txt.
+# tests/fuzz_regressions.rs. A summary line per target (wall and CPU seconds, runs, corpus size)
+# is appended to fuzz/last-run.txt. CPU seconds need /usr/bin/time (Debian package `time`);
+# without it they read 0.
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(cd .. && pwd)
@@ -64,7 +65,10 @@ for t in $targets; do
   # -rss_limit_mb: a memory blow-up is a finding; -timeout: so is a hang. The libFuzzer limit is
   # wall-clock time; the CPU seconds the fuzzer really had are recorded beside it (on a busy
   # machine they are fewer).
-  /usr/bin/time -f '%U %S' -o "corpus/$t.cpu" cargo fuzz run --release "$t" "corpus/$t" -- \
+  rm -f "corpus/$t.cpu"
+  timer=()
+  [ -x /usr/bin/time ] && timer=(/usr/bin/time -f '%U %S' -o "corpus/$t.cpu")
+  "${timer[@]}" cargo fuzz run --release "$t" "corpus/$t" -- \
     -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len=1048576 -print_final_stats=1 \
     2> "corpus/$t.log" || { echo "$t: FAILED (see fuzz/corpus/$t.log and fuzz/artifacts/$t)"; tail -30 "corpus/$t.log"; }
   runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "corpus/$t.log" | grep -oE '[0-9]+$' || echo 0)

@@ -235,8 +235,13 @@ fn cve_norm(c: &str) -> Cow<'_, str> {
 
 /// The weakness key of an item: its own, else derived from columns E and F.
 pub fn item_key(item: &PoamItem) -> String {
+    item_key_ref(item).into_owned()
+}
+
+/// [`item_key`] without a copy when the item carries its own key.
+pub fn item_key_ref(item: &PoamItem) -> Cow<'_, str> {
     if let Some(k) = &item.weakness_key {
-        return k.clone();
+        return Cow::Borrowed(k);
     }
     let source = item.weakness_detector_source.lines().next().unwrap_or("").trim().to_ascii_lowercase();
     let id = item.weakness_source_identifier.trim();
@@ -247,7 +252,7 @@ pub fn item_key(item: &PoamItem) -> String {
         "" => "manual",
         other => other,
     };
-    format!("{family}:{id}")
+    Cow::Owned(format!("{family}:{id}"))
 }
 
 fn finding_date(f: &Finding, fallback: NaiveDate) -> NaiveDate {

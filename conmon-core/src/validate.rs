@@ -26,7 +26,7 @@ use crate::issue::Issue;
 use crate::model::{AssetType, DeviationFlag, FindingKind, Poam, PoamItem, RiskRating};
 use crate::policy::Policy;
 use crate::rating;
-use crate::reconcile::item_key;
+use crate::reconcile::item_key_ref;
 
 /// What to validate. Only `poam` is required; each other input enables its checks.
 #[derive(Debug, Clone, Copy)]
@@ -477,10 +477,7 @@ fn scan_rules(p: &Package<'_>, scans: &ScanSet, out: &mut Vec<Issue>) {
     let mut tracked_cves = Pairs::default();
     let mut cve = String::new();
     for item in p.poam.items() {
-        let k = match &item.weakness_key {
-            Some(key) => id(&mut keys, key),
-            None => id(&mut keys, &item_key(item)),
-        };
+        let k = id(&mut keys, &item_key_ref(item));
         for a in &item.assets {
             let a = id(&mut assets, &norm(&a.identifier));
             tracked.insert((k, a));

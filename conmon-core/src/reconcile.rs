@@ -856,7 +856,7 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
         if w.sheet == Sheet::Closed {
             continue;
         }
-        let due = sla::evaluate(&w.item, policy, AsOf::date(as_of)).ok().and_then(|c| c.due_date);
+        let due = sla::evaluate_unexplained(&w.item, policy, AsOf::date(as_of)).ok().and_then(|c| c.due_date);
         if !w.existed {
             w.item.scheduled_completion_date = due;
             if let Some(d) = due {
@@ -892,12 +892,12 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
             w.changed = true;
         }
         // Became late between the previous POA&M date and this one.
-        if let Ok(now) = sla::evaluate(&w.item, policy, AsOf::date(as_of))
+        if let Ok(now) = sla::evaluate_unexplained(&w.item, policy, AsOf::date(as_of))
             && now.is_late()
         {
             let before = previous_date
                 .filter(|_| w.existed)
-                .and_then(|d| sla::evaluate(&w.item, policy, AsOf::date(d)).ok())
+                .and_then(|d| sla::evaluate_unexplained(&w.item, policy, AsOf::date(d)).ok())
                 .is_some_and(|c| c.is_late());
             if !before {
                 changes.push(Change {

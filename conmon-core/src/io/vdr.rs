@@ -206,7 +206,7 @@ pub fn report(poam: &Poam, policy: &Policy, as_of: AsOf) -> Result<VdrReport> {
             out.items_without_vdr_facts.push(item.poam_id.clone());
             continue;
         };
-        let clock = sla::evaluate(item, &vdr_policy, as_of)
+        let clock = sla::evaluate_unexplained(item, &vdr_policy, as_of)
             .map_err(|e| e.at(Location::field(format!("{} (vdr)", item.poam_id))))?;
         let detection = Detection {
             detected_at: facts.detected_at,

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use super::{Clock, ClockState, Step, StopReason, add_days, step};
+use super::{Clock, ClockState, Steps, StopReason, add_days};
 use crate::error::Result;
 use crate::model::{ClosureReason, DeviationFlag, PoamItem, RiskRating};
 use crate::policy::{KevPolicy, Policy, RaClockRestart, Regime, SarClockStart};
@@ -12,28 +12,19 @@ fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
 }
 
 /// Evaluates a Rev5 clock on civil dates.
-pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate) -> Result<Clock> {
-    let mut steps: Vec<Step> = Vec::new();
+pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate, explain: bool) -> Result<Clock> {
+    let mut steps = Steps::new(explain);
 
     // 1. The rating the clock runs on.
     let original = item.original_risk_rating;
     let ra_approved = item.risk_adjustment == DeviationFlag::Yes && item.adjusted_risk_rating.is_some();
     let rating = if ra_approved { item.effective_risk_rating() } else { original };
     match item.risk_adjustment {
-        DeviationFlag::Yes if ra_approved => steps.push(step(
-            "rev5.ra.approved",
-            format!("risk adjustment approved: the clock runs on the adjusted rating {rating} (original {original})"),
-        )),
-        DeviationFlag::Yes => steps.push(step(
-            "rev5.ra.no_adjusted_rating",
-            format!(
+        DeviationFlag::Yes if ra_approved => steps.add("rev5.ra.approved", || format!("risk adjustment approved: the clock runs on the adjusted rating {rating} (original {original})")),
+        DeviationFlag::Yes => steps.add("rev5.ra.no_adjusted_rating", || format!(
                 "risk adjustment is Yes but no adjusted rating is recorded: the original rating {original} applies"
-            ),
-        )),
-        DeviationFlag::Pending => steps.push(step(
-            "deviation.pending_no_effect",
-            "risk adjustment pending: a pending deviation never changes the clock (R3.2)",
-        )),
+            )),
+        DeviationFlag::Pending => steps.add("deviation.pending_no_effect", || "risk adjustment pending: a pending deviation never changes the clock (R3.2)"),
         DeviationFlag::No => {}
     }
 
@@ -48,20 +39,17 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate) -> Re
     {
         start = auth;
         start_rule = "rev5.clock_start.sar_authorization";
-        steps.push(step(start_rule, format!("SAR finding: the clock starts at the authorization date {auth} (R1.5)")));
+        steps.add(start_rule, || format!("SAR finding: the clock starts at the authorization date {auth} (R1.5)"));
     }
     if ra_approved && policy.ra_clock_restart == RaClockRestart::Approval {
         match item.risk_adjustment_approved_date {
             Some(approved) if approved > start => {
                 start = approved;
                 start_rule = "rev5.ra.clock_from_approval";
-                steps.push(step(start_rule, format!("ra_clock_restart = approval: the clock starts at the approval date {approved}")));
+                steps.add(start_rule, || format!("ra_clock_restart = approval: the clock starts at the approval date {approved}"));
             }
             Some(_) => {}
-            None => steps.push(step(
-                "rev5.ra.approval_date_unknown",
-                format!("ra_clock_restart = approval but no approval date is recorded: measured from {start} (the earlier, stricter date)"),
-            )),
+            None => steps.add("rev5.ra.approval_date_unknown", || format!("ra_clock_restart = approval but no approval date is recorded: measured from {start} (the earlier, stricter date)")),
         }
     }
 
@@ -70,10 +58,7 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate) -> Re
     let sla_rule = format!("rev5.sla.{}", rating.as_str());
     let mut sla_due = add_days(start, days, "original_detection_date")?;
     let mut rule = sla_rule.clone();
-    steps.push(step(
-        sla_rule,
-        format!("{rating}: {days} calendar days from {start} ({}): due {sla_due}", start_rule_name(start_rule)),
-    ));
+    steps.add(sla_rule, || format!("{rating}: {days} calendar days from {start} ({}): due {sla_due}", start_rule_name(start_rule)));
 
     // 4. Vendor fix released: the clock restarts from the release date (R3.7).
     if item.vendor_dependency
@@ -84,10 +69,7 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate) -> Re
             sla_due = restarted;
             rule = "vd.fix_release_restart".to_string();
         }
-        steps.push(step(
-            "vd.fix_release_restart",
-            format!("vendor released a fix on {fix}: {days} days from the release = {restarted}; due {sla_due}"),
-        ));
+        steps.add("vd.fix_release_restart", || format!("vendor released a fix on {fix}: {days} days from the release = {restarted}; due {sla_due}"));
     }
 
     // 5. KEV (R5.1-R5.3, R5.8).
@@ -103,27 +85,18 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate) -> Re
                             due = kd;
                             rule = "kev.earliest".to_string();
                         }
-                        steps.push(step(
-                            "kev.earliest",
-                            format!(
+                        steps.add("kev.earliest", || format!(
                                 "in the CISA KEV catalog with due date {kd}: earliest of {sla_due} and {kd} = {due}"
-                            ),
-                        ));
+                            ));
                     }
                     KevPolicy::Supersede => {
                         due = kd;
                         rule = "kev.supersede".to_string();
-                        steps.push(step(
-                            "kev.supersede",
-                            format!("in the CISA KEV catalog: its due date {kd} replaces the SLA due date {sla_due}"),
-                        ));
+                        steps.add("kev.supersede", || format!("in the CISA KEV catalog: its due date {kd} replaces the SLA due date {sla_due}"));
                     }
                 }
             }
-            None => steps.push(step(
-                "kev.no_due_date",
-                "marked as KEV but no catalog due date is recorded: the SLA due date applies",
-            )),
+            None => steps.add("kev.no_due_date", || "marked as KEV but no catalog due date is recorded: the SLA due date applies"),
         }
     }
 
@@ -152,28 +125,22 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate) -> Re
         if closure.reason == ClosureReason::FalsePositive {
             clock.state = ClockState::ClosedOnTime;
             clock.stopped_by = Some(StopReason::FalsePositive);
-            steps.push(step(
-                "fp.approved",
-                format!(
+            steps.add("fp.approved", || format!(
                     "closed on {} as an approved false positive: a false positive is never late (R3.5)",
                     closure.date
-                ),
-            ));
+                ));
         } else if closure.date <= due {
             clock.state = ClockState::ClosedOnTime;
-            steps.push(step("closed.on_time", format!("closed on {}, on or before the due date {due}", closure.date)));
+            steps.add("closed.on_time", || format!("closed on {}, on or before the due date {due}", closure.date));
         } else {
             clock.state = ClockState::ClosedLate;
             clock.days_late = days_between(due, closure.date);
-            steps.push(step(
-                "closed.late",
-                format!(
+            steps.add("closed.late", || format!(
                     "closed on {}, {} − {due} = {} days after the due date",
                     closure.date, closure.date, clock.days_late
-                ),
-            ));
+                ));
         }
-        clock.explanation = steps;
+        clock.explanation = steps.into_vec();
         return Ok(clock);
     }
 
@@ -182,72 +149,42 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate) -> Re
     match item.false_positive {
         DeviationFlag::Yes => {
             stopped = Some(StopReason::FalsePositive);
-            steps.push(step(
-                "fp.approved",
-                "false positive approved: not an open risk; the item belongs on the Closed sheet (R3.5)",
-            ));
+            steps.add("fp.approved", || "false positive approved: not an open risk; the item belongs on the Closed sheet (R3.5)");
         }
-        DeviationFlag::Pending => steps.push(step(
-            "deviation.pending_no_effect",
-            "false positive pending: a pending deviation never stops the clock (R3.2)",
-        )),
+        DeviationFlag::Pending => steps.add("deviation.pending_no_effect", || "false positive pending: a pending deviation never stops the clock (R3.2)"),
         DeviationFlag::No => {}
     }
     match item.operational_requirement {
-        DeviationFlag::Yes if rating == RiskRating::High => steps.push(step(
-            "or.on_high_ignored",
-            "operational requirement marked approved on a High item: FedRAMP does not approve ORs on Highs (R3.6), so the clock keeps running",
-        )),
+        DeviationFlag::Yes if rating == RiskRating::High => steps.add("or.on_high_ignored", || "operational requirement marked approved on a High item: FedRAMP does not approve ORs on Highs (R3.6), so the clock keeps running"),
         DeviationFlag::Yes => {
             stopped = stopped.or(Some(StopReason::OperationalRequirement));
-            steps.push(step(
-                "or.approved_stops_clock",
-                format!("approved operational requirement on a {rating} item: not counted late, stays open (R3.6)"),
-            ));
+            steps.add("or.approved_stops_clock", || format!("approved operational requirement on a {rating} item: not counted late, stays open (R3.6)"));
         }
-        DeviationFlag::Pending => steps.push(step(
-            "deviation.pending_no_effect",
-            "operational requirement pending: a pending deviation never stops the clock (R3.2)",
-        )),
+        DeviationFlag::Pending => steps.add("deviation.pending_no_effect", || "operational requirement pending: a pending deviation never stops the clock (R3.2)"),
         DeviationFlag::No => {}
     }
     if item.vendor_dependency && item.vendor_fix_release_date.is_none() {
         let window = policy.vendor_checkin_days;
         if rating == RiskRating::High {
-            steps.push(step(
-                "vd.high_needs_ra",
-                format!(
+            steps.add("vd.high_needs_ra", || format!(
                     "High vendor dependency: must be mitigated to Moderate by an approved RA within {} days; without one it is late like any High (R3.7, X7)",
                     policy.rev5_sla_days.high
-                ),
-            ));
+                ));
         } else {
             match item.last_vendor_check_in_date {
                 Some(q) if q <= as_of && days_between(q, as_of) <= i64::from(window) => {
                     stopped = stopped.or(Some(StopReason::VendorDependency));
-                    steps.push(step(
-                        "vd.checkin_window",
-                        format!(
+                    steps.add("vd.checkin_window", || format!(
                             "vendor dependency: last check-in {q} is {} days before the POA&M submission date {as_of} (≤ {window}): not counted late (R3.7)",
                             days_between(q, as_of)
-                        ),
-                    ));
+                        ));
                 }
-                Some(q) if q > as_of => steps.push(step(
-                    "vd.checkin_in_future",
-                    format!("vendor dependency: check-in date {q} is after the submission date {as_of}; it cannot count, the clock applies"),
-                )),
-                Some(q) => steps.push(step(
-                    "vd.checkin_stale",
-                    format!(
+                Some(q) if q > as_of => steps.add("vd.checkin_in_future", || format!("vendor dependency: check-in date {q} is after the submission date {as_of}; it cannot count, the clock applies")),
+                Some(q) => steps.add("vd.checkin_stale", || format!(
                         "vendor dependency: last check-in {q} is {} days before {as_of} (> {window}): the clock applies (R3.7)",
                         days_between(q, as_of)
-                    ),
-                )),
-                None => steps.push(step(
-                    "vd.checkin_missing",
-                    "vendor dependency without a check-in date: the clock applies (R3.7)",
-                )),
+                    )),
+                None => steps.add("vd.checkin_missing", || "vendor dependency without a check-in date: the clock applies (R3.7)"),
             }
         }
     }
@@ -262,13 +199,10 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate) -> Re
                 clock.days_late = days_between(kd, as_of);
                 clock.due_date = Some(kd);
                 clock.rule = "kev.not_stopped_by_deviation".to_string();
-                steps.push(step(
-                    "kev.not_stopped_by_deviation",
-                    format!(
+                steps.add("kev.not_stopped_by_deviation", || format!(
                         "the KEV due date {kd} is not stopped by the deviation: late by {as_of} − {kd} = {} days",
                         clock.days_late
-                    ),
-                ));
+                    ));
             }
             _ => {
                 clock.state = ClockState::Stopped;
@@ -279,21 +213,17 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate) -> Re
         clock.state = ClockState::Late;
         clock.days_late = -remaining;
         clock.days_remaining = Some(remaining);
-        steps
-            .push(step("rev5.late", format!("as of {as_of}: late by {as_of} − {due} = {} days (C2)", clock.days_late)));
+        steps.add("rev5.late", || format!("as of {as_of}: late by {as_of} − {due} = {} days (C2)", clock.days_late));
     } else {
         clock.days_remaining = Some(remaining);
         if remaining <= i64::from(policy.due_soon_days) {
             clock.state = ClockState::DueSoon;
-            steps.push(step(
-                "clock.due_soon",
-                format!("as of {as_of}: due in {remaining} days (within the {}-day window)", policy.due_soon_days),
-            ));
+            steps.add("clock.due_soon", || format!("as of {as_of}: due in {remaining} days (within the {}-day window)", policy.due_soon_days));
         } else {
-            steps.push(step("clock.on_track", format!("as of {as_of}: due in {remaining} days")));
+            steps.add("clock.on_track", || format!("as of {as_of}: due in {remaining} days"));
         }
     }
-    clock.explanation = steps;
+    clock.explanation = steps.into_vec();
     Ok(clock)
 }
 

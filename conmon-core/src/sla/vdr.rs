@@ -3,7 +3,7 @@
 use chrono::{DateTime, Days, NaiveTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{AsOf, Clock, ClockState, Step, StopReason, step};
+use super::{AsOf, Clock, ClockState, Steps, StopReason};
 use crate::error::{Error, Location, Result};
 use crate::model::{NRating, PoamItem};
 use crate::policy::{KevPolicy, Policy, Regime, VdrLevel, VdrStepClock};
@@ -171,7 +171,7 @@ fn ceil_hours(d: TimeDelta) -> i64 {
     (secs + 3599).div_euclid(3600)
 }
 
-pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: AsOf) -> Result<Clock> {
+pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: AsOf, explain: bool) -> Result<Clock> {
     let facts = item.vdr.as_ref().ok_or_else(|| {
         Error::missing(
             "the VDR regime needs `vdr` facts (detected_at, n_rating, internet_reachable, likely_exploitable)",
@@ -181,7 +181,7 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: AsOf) -> Result<
     let level = policy.vdr_level;
     let now = as_of.time;
     let exposure = Exposure::from_flags(facts.internet_reachable, facts.likely_exploitable);
-    let mut steps: Vec<Step> = Vec::new();
+    let mut steps = Steps::new(explain);
 
     let eval_days = evaluation_days(level);
     let evaluation_due_at = add_hours(facts.detected_at, eval_days * H, "vdr.detected_at")?;
@@ -218,8 +218,8 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: AsOf) -> Result<
         clock.state = ClockState::ClosedOnTime;
         clock.stopped_by = Some(StopReason::FalsePositive);
         clock.rule = "vdr.false_positive".to_string();
-        steps.push(step("vdr.false_positive", format!("determined a false positive at {fp}: no timeframe applies")));
-        clock.explanation = steps;
+        steps.add("vdr.false_positive", || format!("determined a false positive at {fp}: no timeframe applies"));
+        clock.explanation = steps.into_vec();
         clock.vdr = Some(detail);
         return Ok(clock);
     }
@@ -230,27 +230,21 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: AsOf) -> Result<
         clock.due_at = Some(evaluation_due_at);
         clock.due_date = Some(evaluation_due_at.date_naive());
         clock.clock_start = Some(facts.detected_at.date_naive());
-        steps.push(step(
-            "vdr.tfr.evu",
-            format!(
+        steps.add("vdr.tfr.evu", || format!(
                 "not evaluated yet: evaluation due {eval_days} days after detection {}: {evaluation_due_at}",
                 facts.detected_at
-            ),
-        ));
+            ));
         detail.evaluation_late = now > evaluation_due_at;
         set_open_state(&mut clock, &mut steps, now, evaluation_due_at, policy);
-        clock.explanation = steps;
+        clock.explanation = steps.into_vec();
         clock.vdr = Some(detail);
         return Ok(clock);
     };
     detail.evaluation_late = evaluated_at > evaluation_due_at;
-    steps.push(step(
-        "vdr.tfr.evu",
-        format!(
+    steps.add("vdr.tfr.evu", || format!(
             "evaluated at {evaluated_at}; due within {eval_days} days of detection ({evaluation_due_at}): {}",
             if detail.evaluation_late { "late" } else { "on time" }
-        ),
-    ));
+        ));
     clock.clock_start = Some(evaluated_at.date_naive());
 
     let current = facts.current_n_rating();
@@ -258,9 +252,7 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: AsOf) -> Result<
     detail.accepted_at = Some(accepted_at);
     detail.incident = incident(level, current, exposure);
     if let Some(adv) = &detail.incident {
-        steps.push(step(
-            adv.rule.clone(),
-            format!(
+        steps.add(adv.rule.clone(), || format!(
                 "{} {current}: the provider {} treat it as a security incident until partially mitigated to {} or below (R2.6)",
                 exposure.label(),
                 match adv.strength {
@@ -268,8 +260,7 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: AsOf) -> Result<
                     IncidentStrength::Should => "SHOULD",
                 },
                 adv.until_n_rating
-            ),
-        ));
+            ));
     }
 
     // Resolved: fully mitigated or remediated.
@@ -292,22 +283,19 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: AsOf) -> Result<
             let due = add_hours(start, h, "vdr.evaluated_at")?;
             let rule = format!("vdr.tfr.pvr.{}.n{}.{}", table_name(level), current.get(), exposure_slug(exposure));
             detail.target_n_rating = NRating::new(current.get() - 1).ok();
-            steps.push(step(
-                rule.clone(),
-                format!(
+            steps.add(rule.clone(), || format!(
                     "{} table, {current} {}: reduce below {current} within {} hours of the {start_label} ({start}): due {due}",
                     table_name(level),
                     exposure.label(),
                     h
-                ),
-            ));
+                ));
             clock.rule = rule;
             Some(due)
         }
     };
     if timeframe.is_none() {
         clock.rule = "vdr.tfr.rmn".to_string();
-        steps.push(step("vdr.tfr.rmn", "N1: no timeframe; handled during routine operations (VDR-TFR-RMN)"));
+        steps.add("vdr.tfr.rmn", || "N1: no timeframe; handled during routine operations (VDR-TFR-RMN)");
     }
 
     // KEV catalog date (VDR-TFR-KEV): due by the end of the catalog's due date, UTC.
@@ -323,10 +311,7 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: AsOf) -> Result<
             if Some(new_due) != due_at {
                 clock.rule = format!("kev.{}", kev_slug(policy.kev_policy));
             }
-            steps.push(step(
-                format!("kev.{}", kev_slug(policy.kev_policy)),
-                format!("in the CISA KEV catalog with due date {kd} (end of day UTC): due {new_due}"),
-            ));
+            steps.add(format!("kev.{}", kev_slug(policy.kev_policy)), || format!("in the CISA KEV catalog with due date {kd} (end of day UTC): due {new_due}"));
             due_at = Some(new_due);
         }
     }
@@ -341,29 +326,20 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: AsOf) -> Result<
                 let h = ceil_hours(resolved - d);
                 clock.hours_late = Some(h);
                 clock.days_late = (h + 23).div_euclid(24);
-                steps.push(step(
-                    "vdr.closed.late",
-                    format!("fully mitigated or remediated at {resolved}, {h} hours after {d}"),
-                ));
+                steps.add("vdr.closed.late", || format!("fully mitigated or remediated at {resolved}, {h} hours after {d}"));
             }
             _ => {
                 clock.state = ClockState::ClosedOnTime;
-                steps.push(step(
-                    "vdr.closed.on_time",
-                    format!("fully mitigated or remediated at {resolved}, within its timeframe"),
-                ));
+                steps.add("vdr.closed.on_time", || format!("fully mitigated or remediated at {resolved}, within its timeframe"));
             }
         }
     } else if now > accepted_at && current.get() > 1 {
         clock.state = ClockState::Accepted;
         clock.rule = "vdr.tfr.mav".to_string();
-        steps.push(step(
-            "vdr.tfr.mav",
-            format!(
+        steps.add("vdr.tfr.mav", || format!(
                 "not fully mitigated or remediated within {} days of evaluation ({accepted_at}): it MUST be categorized as an accepted vulnerability (R2.4)",
                 policy.vdr_accepted_days
-            ),
-        ));
+            ));
         if let Some(d) = due_at
             && now > d
         {
@@ -376,33 +352,30 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: AsOf) -> Result<
             Some(d) => set_open_state(&mut clock, &mut steps, now, d, policy),
             None => clock.state = ClockState::NoDeadline,
         }
-        steps.push(step(
-            "vdr.tfr.mav",
-            format!("becomes an accepted vulnerability at {accepted_at} unless fully mitigated or remediated by then"),
-        ));
+        steps.add("vdr.tfr.mav", || format!("becomes an accepted vulnerability at {accepted_at} unless fully mitigated or remediated by then"));
     }
-    clock.explanation = steps;
+    clock.explanation = steps.into_vec();
     clock.vdr = Some(detail);
     Ok(clock)
 }
 
-fn set_open_state(clock: &mut Clock, steps: &mut Vec<Step>, now: DateTime<Utc>, due: DateTime<Utc>, policy: &Policy) {
+fn set_open_state(clock: &mut Clock, steps: &mut Steps, now: DateTime<Utc>, due: DateTime<Utc>, policy: &Policy) {
     if now > due {
         let h = ceil_hours(now - due);
         clock.state = ClockState::Late;
         clock.hours_late = Some(h);
         clock.days_late = (h + 23).div_euclid(24);
         clock.days_remaining = Some(-clock.days_late);
-        steps.push(step("vdr.overdue", format!("as of {now}: overdue by {h} hours")));
+        steps.add("vdr.overdue", || format!("as of {now}: overdue by {h} hours"));
     } else {
         let remaining = due - now;
         clock.days_remaining = Some(remaining.num_days());
         if remaining <= TimeDelta::days(i64::from(policy.due_soon_days)) {
             clock.state = ClockState::DueSoon;
-            steps.push(step("clock.due_soon", format!("as of {now}: due in {} hours", remaining.num_hours())));
+            steps.add("clock.due_soon", || format!("as of {now}: due in {} hours", remaining.num_hours()));
         } else {
             clock.state = ClockState::OnTrack;
-            steps.push(step("clock.on_track", format!("as of {now}: due in {} hours", remaining.num_hours())));
+            steps.add("clock.on_track", || format!("as of {now}: due in {} hours", remaining.num_hours()));
         }
     }
 }

@@ -13,6 +13,7 @@
 //! targeted). Times: `HOST_START_TIMESTAMP`/`HOST_END_TIMESTAMP` (epoch seconds) when present,
 //! else `HOST_START`/`HOST_END` text read as UTC (Nessus writes them without a zone).
 
+use std::borrow::Cow;
 use std::io::BufRead;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
@@ -340,16 +341,17 @@ pub fn read_with<R: BufRead>(
     Ok(set.context)
 }
 
-/// The attributes of a `<ReportItem>` conmon reads.
+/// The attributes of a `<ReportItem>` conmon reads, borrowed from the event where they need no
+/// unescaping: only the ones a finding keeps become owned strings.
 #[derive(Default)]
-struct ItemAttrs {
-    plugin_id: Option<String>,
-    severity: Option<String>,
-    port: Option<String>,
-    family: Option<String>,
-    name: Option<String>,
-    protocol: Option<String>,
-    service: Option<String>,
+struct ItemAttrs<'a> {
+    plugin_id: Option<Cow<'a, str>>,
+    severity: Option<Cow<'a, str>>,
+    port: Option<Cow<'a, str>>,
+    family: Option<Cow<'a, str>>,
+    name: Option<Cow<'a, str>>,
+    protocol: Option<Cow<'a, str>>,
+    service: Option<Cow<'a, str>>,
 }
 
 fn start(st: &mut State, e: &BytesStart<'_>, pos: u64) -> Result<()> {
@@ -391,13 +393,14 @@ fn start(st: &mut State, e: &BytesStart<'_>, pos: u64) -> Result<()> {
                         Error::parse(format!("bad attribute value: {err}")),
                     )
                 })?;
-                *slot = Some(value.into_owned());
+                *slot = Some(value);
             }
             let plugin_id = a
                 .plugin_id
                 .filter(|s| !s.trim().is_empty())
-                .ok_or_else(|| err_at(&label, pos, Some("pluginID"), Error::missing("<ReportItem> has no pluginID")))?;
-            let severity_label = a.severity.unwrap_or_default();
+                .ok_or_else(|| err_at(&label, pos, Some("pluginID"), Error::missing("<ReportItem> has no pluginID")))?
+                .into_owned();
+            let severity_label = a.severity.map(Cow::into_owned).unwrap_or_default();
             let severity = if severity_label.is_empty() {
                 None
             } else {
@@ -419,16 +422,15 @@ fn start(st: &mut State, e: &BytesStart<'_>, pos: u64) -> Result<()> {
                     (n != 0).then_some(n)
                 }
             };
-            let family = a.family.unwrap_or_default();
             st.item = Some(Item {
-                plugin_name: a.name.unwrap_or_default(),
-                compliance: family == "Policy Compliance",
+                plugin_name: a.name.map(Cow::into_owned).unwrap_or_default(),
+                compliance: a.family.is_some_and(|f| f == "Policy Compliance"),
                 plugin_id,
                 severity,
                 severity_label,
                 port,
-                protocol: a.protocol.filter(|s| !s.is_empty()),
-                service: a.service.filter(|s| !s.is_empty()),
+                protocol: a.protocol.filter(|s| !s.is_empty()).map(Cow::into_owned),
+                service: a.service.filter(|s| !s.is_empty()).map(Cow::into_owned),
                 ..Item::default()
             });
         }

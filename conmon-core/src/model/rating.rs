@@ -98,15 +98,27 @@ impl ScannerSeverity {
     /// Normalises a scanner label. Returns `None` for labels that carry no severity
     /// (`unknown`, `untriaged`, empty), which then fall back to other evidence.
     pub fn parse_label(label: &str) -> Option<ScannerSeverity> {
-        let l = label.trim().to_ascii_lowercase();
-        Some(match l.as_str() {
-            "0" | "info" | "informational" | "none" | "note" => ScannerSeverity::Info,
-            "1" | "low" | "negligible" => ScannerSeverity::Low,
-            "2" | "medium" | "moderate" => ScannerSeverity::Medium,
-            "3" | "high" | "important" => ScannerSeverity::High,
-            "4" | "critical" => ScannerSeverity::Critical,
-            _ => return None,
-        })
+        // Compared without case and without a lower-cased copy: one label per finding.
+        const LABELS: [(&str, ScannerSeverity); 16] = [
+            ("0", ScannerSeverity::Info),
+            ("info", ScannerSeverity::Info),
+            ("informational", ScannerSeverity::Info),
+            ("none", ScannerSeverity::Info),
+            ("note", ScannerSeverity::Info),
+            ("1", ScannerSeverity::Low),
+            ("low", ScannerSeverity::Low),
+            ("negligible", ScannerSeverity::Low),
+            ("2", ScannerSeverity::Medium),
+            ("medium", ScannerSeverity::Medium),
+            ("moderate", ScannerSeverity::Medium),
+            ("3", ScannerSeverity::High),
+            ("high", ScannerSeverity::High),
+            ("important", ScannerSeverity::High),
+            ("4", ScannerSeverity::Critical),
+            ("critical", ScannerSeverity::Critical),
+        ];
+        let l = label.trim();
+        LABELS.iter().find(|(name, _)| l.eq_ignore_ascii_case(name)).map(|(_, s)| *s)
     }
 
     /// Lower-case name.
@@ -145,5 +157,29 @@ mod tests {
         assert_eq!(ScannerSeverity::parse_label("4"), Some(ScannerSeverity::Critical));
         assert_eq!(ScannerSeverity::parse_label("Negligible"), Some(ScannerSeverity::Low));
         assert_eq!(ScannerSeverity::parse_label("UNTRIAGED"), None);
+        use ScannerSeverity::{Critical, High, Info, Low, Medium};
+        let cases = [
+            (" CRITICAL ", Some(Critical)),
+            ("High", Some(High)),
+            ("IMPORTANT", Some(High)),
+            ("3", Some(High)),
+            ("mEdIuM", Some(Medium)),
+            ("Moderate", Some(Medium)),
+            ("2", Some(Medium)),
+            ("LOW", Some(Low)),
+            ("1", Some(Low)),
+            ("Informational", Some(Info)),
+            ("INFO", Some(Info)),
+            ("None", Some(Info)),
+            ("note", Some(Info)),
+            ("0", Some(Info)),
+            ("", None),
+            ("5", None),
+            ("highest", None),
+            ("crit", None),
+        ];
+        for (label, want) in cases {
+            assert_eq!(ScannerSeverity::parse_label(label), want, "{label:?}");
+        }
     }
 }

@@ -216,7 +216,9 @@ th{{background:#f3f5f9}} .late{{color:#c0392b;font-weight:600}} .ok{{color:#27ae
         .poam
         .open
         .iter()
-        .filter_map(|i| sla::evaluate_unexplained(i, r.policy, AsOf::date(r.as_of)).ok().filter(|c| c.is_late()).map(|c| (i, c)))
+        .filter_map(|i| {
+            sla::evaluate_unexplained(i, r.policy, AsOf::date(r.as_of)).ok().filter(|c| c.is_late()).map(|c| (i, c))
+        })
         .collect();
     let pending: Vec<&Deviation> = r.deviations.iter().filter(|d| d.status == DeviationStatus::Pending).collect();
     let pending_flags = r

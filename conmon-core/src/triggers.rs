@@ -114,7 +114,8 @@ fn late_trigger(
         if age <= i64::from(tier.age_days) {
             continue;
         }
-        let stopped = sla::evaluate_unexplained(item, policy, AsOf::date(as_of)).is_ok_and(|c| c.state == ClockState::Stopped);
+        let stopped =
+            sla::evaluate_unexplained(item, policy, AsOf::date(as_of)).is_ok_and(|c| c.state == ClockState::Stopped);
         if !stopped {
             items.push(item.poam_id.clone());
         }

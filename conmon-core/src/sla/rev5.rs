@@ -20,11 +20,16 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate, expla
     let ra_approved = item.risk_adjustment == DeviationFlag::Yes && item.adjusted_risk_rating.is_some();
     let rating = if ra_approved { item.effective_risk_rating() } else { original };
     match item.risk_adjustment {
-        DeviationFlag::Yes if ra_approved => steps.add("rev5.ra.approved", || format!("risk adjustment approved: the clock runs on the adjusted rating {rating} (original {original})")),
-        DeviationFlag::Yes => steps.add("rev5.ra.no_adjusted_rating", || format!(
-                "risk adjustment is Yes but no adjusted rating is recorded: the original rating {original} applies"
-            )),
-        DeviationFlag::Pending => steps.add("deviation.pending_no_effect", || "risk adjustment pending: a pending deviation never changes the clock (R3.2)"),
+        DeviationFlag::Yes if ra_approved => steps.add("rev5.ra.approved", || {
+            format!("risk adjustment approved: the clock runs on the adjusted rating {rating} (original {original})")
+        }),
+        DeviationFlag::Yes => steps.add("rev5.ra.no_adjusted_rating", || {
+            format!("risk adjustment is Yes but no adjusted rating is recorded: the original rating {original} applies")
+        }),
+        DeviationFlag::Pending => steps.add(
+            "deviation.pending_no_effect",
+            || "risk adjustment pending: a pending deviation never changes the clock (R3.2)",
+        ),
         DeviationFlag::No => {}
     }
 
@@ -58,7 +63,9 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate, expla
     let sla_rule = format!("rev5.sla.{}", rating.as_str());
     let mut sla_due = add_days(start, days, "original_detection_date")?;
     let mut rule = sla_rule.clone();
-    steps.add(sla_rule, || format!("{rating}: {days} calendar days from {start} ({}): due {sla_due}", start_rule_name(start_rule)));
+    steps.add(sla_rule, || {
+        format!("{rating}: {days} calendar days from {start} ({}): due {sla_due}", start_rule_name(start_rule))
+    });
 
     // 4. Vendor fix released: the clock restarts from the release date (R3.7).
     if item.vendor_dependency
@@ -69,7 +76,9 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate, expla
             sla_due = restarted;
             rule = "vd.fix_release_restart".to_string();
         }
-        steps.add("vd.fix_release_restart", || format!("vendor released a fix on {fix}: {days} days from the release = {restarted}; due {sla_due}"));
+        steps.add("vd.fix_release_restart", || {
+            format!("vendor released a fix on {fix}: {days} days from the release = {restarted}; due {sla_due}")
+        });
     }
 
     // 5. KEV (R5.1-R5.3, R5.8).
@@ -85,18 +94,25 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate, expla
                             due = kd;
                             rule = "kev.earliest".to_string();
                         }
-                        steps.add("kev.earliest", || format!(
+                        steps.add("kev.earliest", || {
+                            format!(
                                 "in the CISA KEV catalog with due date {kd}: earliest of {sla_due} and {kd} = {due}"
-                            ));
+                            )
+                        });
                     }
                     KevPolicy::Supersede => {
                         due = kd;
                         rule = "kev.supersede".to_string();
-                        steps.add("kev.supersede", || format!("in the CISA KEV catalog: its due date {kd} replaces the SLA due date {sla_due}"));
+                        steps.add("kev.supersede", || {
+                            format!("in the CISA KEV catalog: its due date {kd} replaces the SLA due date {sla_due}")
+                        });
                     }
                 }
             }
-            None => steps.add("kev.no_due_date", || "marked as KEV but no catalog due date is recorded: the SLA due date applies"),
+            None => steps.add(
+                "kev.no_due_date",
+                || "marked as KEV but no catalog due date is recorded: the SLA due date applies",
+            ),
         }
     }
 
@@ -125,20 +141,24 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate, expla
         if closure.reason == ClosureReason::FalsePositive {
             clock.state = ClockState::ClosedOnTime;
             clock.stopped_by = Some(StopReason::FalsePositive);
-            steps.add("fp.approved", || format!(
+            steps.add("fp.approved", || {
+                format!(
                     "closed on {} as an approved false positive: a false positive is never late (R3.5)",
                     closure.date
-                ));
+                )
+            });
         } else if closure.date <= due {
             clock.state = ClockState::ClosedOnTime;
             steps.add("closed.on_time", || format!("closed on {}, on or before the due date {due}", closure.date));
         } else {
             clock.state = ClockState::ClosedLate;
             clock.days_late = days_between(due, closure.date);
-            steps.add("closed.late", || format!(
+            steps.add("closed.late", || {
+                format!(
                     "closed on {}, {} − {due} = {} days after the due date",
                     closure.date, closure.date, clock.days_late
-                ));
+                )
+            });
         }
         clock.explanation = steps.into_vec();
         return Ok(clock);
@@ -149,9 +169,15 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate, expla
     match item.false_positive {
         DeviationFlag::Yes => {
             stopped = Some(StopReason::FalsePositive);
-            steps.add("fp.approved", || "false positive approved: not an open risk; the item belongs on the Closed sheet (R3.5)");
+            steps.add(
+                "fp.approved",
+                || "false positive approved: not an open risk; the item belongs on the Closed sheet (R3.5)",
+            );
         }
-        DeviationFlag::Pending => steps.add("deviation.pending_no_effect", || "false positive pending: a pending deviation never stops the clock (R3.2)"),
+        DeviationFlag::Pending => steps.add(
+            "deviation.pending_no_effect",
+            || "false positive pending: a pending deviation never stops the clock (R3.2)",
+        ),
         DeviationFlag::No => {}
     }
     match item.operational_requirement {
@@ -199,10 +225,12 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate, expla
                 clock.days_late = days_between(kd, as_of);
                 clock.due_date = Some(kd);
                 clock.rule = "kev.not_stopped_by_deviation".to_string();
-                steps.add("kev.not_stopped_by_deviation", || format!(
+                steps.add("kev.not_stopped_by_deviation", || {
+                    format!(
                         "the KEV due date {kd} is not stopped by the deviation: late by {as_of} − {kd} = {} days",
                         clock.days_late
-                    ));
+                    )
+                });
             }
             _ => {
                 clock.state = ClockState::Stopped;
@@ -218,7 +246,9 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate, expla
         clock.days_remaining = Some(remaining);
         if remaining <= i64::from(policy.due_soon_days) {
             clock.state = ClockState::DueSoon;
-            steps.add("clock.due_soon", || format!("as of {as_of}: due in {remaining} days (within the {}-day window)", policy.due_soon_days));
+            steps.add("clock.due_soon", || {
+                format!("as of {as_of}: due in {remaining} days (within the {}-day window)", policy.due_soon_days)
+            });
         } else {
             steps.add("clock.on_track", || format!("as of {as_of}: due in {remaining} days"));
         }

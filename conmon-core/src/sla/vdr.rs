@@ -230,10 +230,12 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: AsOf, explain: b
         clock.due_at = Some(evaluation_due_at);
         clock.due_date = Some(evaluation_due_at.date_naive());
         clock.clock_start = Some(facts.detected_at.date_naive());
-        steps.add("vdr.tfr.evu", || format!(
+        steps.add("vdr.tfr.evu", || {
+            format!(
                 "not evaluated yet: evaluation due {eval_days} days after detection {}: {evaluation_due_at}",
                 facts.detected_at
-            ));
+            )
+        });
         detail.evaluation_late = now > evaluation_due_at;
         set_open_state(&mut clock, &mut steps, now, evaluation_due_at, policy);
         clock.explanation = steps.into_vec();
@@ -241,10 +243,12 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: AsOf, explain: b
         return Ok(clock);
     };
     detail.evaluation_late = evaluated_at > evaluation_due_at;
-    steps.add("vdr.tfr.evu", || format!(
+    steps.add("vdr.tfr.evu", || {
+        format!(
             "evaluated at {evaluated_at}; due within {eval_days} days of detection ({evaluation_due_at}): {}",
             if detail.evaluation_late { "late" } else { "on time" }
-        ));
+        )
+    });
     clock.clock_start = Some(evaluated_at.date_naive());
 
     let current = facts.current_n_rating();
@@ -311,7 +315,9 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: AsOf, explain: b
             if Some(new_due) != due_at {
                 clock.rule = format!("kev.{}", kev_slug(policy.kev_policy));
             }
-            steps.add(format!("kev.{}", kev_slug(policy.kev_policy)), || format!("in the CISA KEV catalog with due date {kd} (end of day UTC): due {new_due}"));
+            steps.add(format!("kev.{}", kev_slug(policy.kev_policy)), || {
+                format!("in the CISA KEV catalog with due date {kd} (end of day UTC): due {new_due}")
+            });
             due_at = Some(new_due);
         }
     }
@@ -326,11 +332,15 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: AsOf, explain: b
                 let h = ceil_hours(resolved - d);
                 clock.hours_late = Some(h);
                 clock.days_late = (h + 23).div_euclid(24);
-                steps.add("vdr.closed.late", || format!("fully mitigated or remediated at {resolved}, {h} hours after {d}"));
+                steps.add("vdr.closed.late", || {
+                    format!("fully mitigated or remediated at {resolved}, {h} hours after {d}")
+                });
             }
             _ => {
                 clock.state = ClockState::ClosedOnTime;
-                steps.add("vdr.closed.on_time", || format!("fully mitigated or remediated at {resolved}, within its timeframe"));
+                steps.add("vdr.closed.on_time", || {
+                    format!("fully mitigated or remediated at {resolved}, within its timeframe")
+                });
             }
         }
     } else if now > accepted_at && current.get() > 1 {
@@ -352,7 +362,9 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: AsOf, explain: b
             Some(d) => set_open_state(&mut clock, &mut steps, now, d, policy),
             None => clock.state = ClockState::NoDeadline,
         }
-        steps.add("vdr.tfr.mav", || format!("becomes an accepted vulnerability at {accepted_at} unless fully mitigated or remediated by then"));
+        steps.add("vdr.tfr.mav", || {
+            format!("becomes an accepted vulnerability at {accepted_at} unless fully mitigated or remediated by then")
+        });
     }
     clock.explanation = steps.into_vec();
     clock.vdr = Some(detail);

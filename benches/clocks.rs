@@ -1,6 +1,8 @@
 //! Clock evaluation throughput: the full engine (every rule, with its explanation) beside a
 //! baseline measured in the same run: bare `detection + days` arithmetic on the same items,
-//! the cost floor of any clock. The ratio is the price of the rules and explanations.
+//! the cost floor of any clock. The ratio is the price of the rules and explanations;
+//! `engine_unexplained` (the same clocks without their explanation text, as reconciliation and
+//! triggers evaluate them) separates the two.
 //!
 //! Full run: `cargo bench -p conmon-benches --bench clocks`; smoke: `cargo bench -- --test`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -10,7 +12,7 @@ use std::hint::black_box;
 use chrono::{Days, NaiveDate};
 use conmon_benches::poam_items;
 use conmon_core::Policy;
-use conmon_core::sla::{AsOf, evaluate_all};
+use conmon_core::sla::{AsOf, evaluate_all, evaluate_unexplained};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn baseline(items: &[conmon_core::model::PoamItem], as_of: NaiveDate) -> (usize, Vec<NaiveDate>) {
@@ -50,6 +52,15 @@ fn bench(c: &mut Criterion) {
         group.throughput(Throughput::Elements(n as u64));
         group.bench_function(format!("engine/{n}"), |b| {
             b.iter(|| evaluate_all(black_box(&items), &policy, AsOf::date(as_of)).unwrap().len())
+        });
+        group.bench_function(format!("engine_unexplained/{n}"), |b| {
+            b.iter(|| {
+                black_box(&items)
+                    .iter()
+                    .map(|i| evaluate_unexplained(i, &policy, AsOf::date(as_of)).unwrap())
+                    .collect::<Vec<_>>()
+                    .len()
+            })
         });
         group.bench_function(format!("baseline_bare_arithmetic/{n}"), |b| {
             b.iter(|| baseline(black_box(&items), as_of).0)

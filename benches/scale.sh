@@ -21,7 +21,9 @@ python="$root/target/py-venv/bin/python"
 [ -x "$python" ] || python=python3
 "$python" -c "import pandas" 2>/dev/null || "$python" -m pip install --quiet pandas
 
-cargo build --release -q -p conmon-benches --bin scale
+# Built with the workspace's features, as `cargo bench --workspace` builds them, so that after the
+# bench smoke run (scripts/test.sh) this reuses its artifacts instead of recompiling the engine.
+cargo build --release -q --workspace --bin scale
 scale="$root/target/release/scale"
 results="$dir/results.jsonl"
 : > "$results"

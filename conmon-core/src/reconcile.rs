@@ -856,7 +856,10 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
         if w.sheet == Sheet::Closed {
             continue;
         }
-        let due = sla::evaluate_unexplained(&w.item, policy, AsOf::date(as_of)).ok().and_then(|c| c.due_date);
+        // One clock per item at this date: what follows changes only the schedule and milestones,
+        // which no clock reads, so the late check below reuses it.
+        let clock = sla::evaluate_unexplained(&w.item, policy, AsOf::date(as_of)).ok();
+        let due = clock.as_ref().and_then(|c| c.due_date);
         if !w.existed {
             w.item.scheduled_completion_date = due;
             if let Some(d) = due {
@@ -892,7 +895,7 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
             w.changed = true;
         }
         // Became late between the previous POA&M date and this one.
-        if let Ok(now) = sla::evaluate_unexplained(&w.item, policy, AsOf::date(as_of))
+        if let Some(now) = clock
             && now.is_late()
         {
             let before = previous_date

@@ -60,9 +60,13 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate, expla
 
     // 3. The SLA due date.
     let days = policy.rev5_sla_days.days(rating);
-    let sla_rule = format!("rev5.sla.{}", rating.as_str());
+    let sla_rule = match rating {
+        RiskRating::High => "rev5.sla.high",
+        RiskRating::Moderate => "rev5.sla.moderate",
+        RiskRating::Low => "rev5.sla.low",
+    };
     let mut sla_due = add_days(start, days, "original_detection_date")?;
-    let mut rule = sla_rule.clone();
+    let mut rule: &'static str = sla_rule;
     steps.add(sla_rule, || {
         format!("{rating}: {days} calendar days from {start} ({}): due {sla_due}", start_rule_name(start_rule))
     });
@@ -74,7 +78,7 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate, expla
         let restarted = add_days(fix, days, "vendor_fix_release_date")?;
         if restarted > sla_due {
             sla_due = restarted;
-            rule = "vd.fix_release_restart".to_string();
+            rule = "vd.fix_release_restart";
         }
         steps.add("vd.fix_release_restart", || {
             format!("vendor released a fix on {fix}: {days} days from the release = {restarted}; due {sla_due}")
@@ -92,7 +96,7 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate, expla
                     KevPolicy::Earliest => {
                         if kd < sla_due {
                             due = kd;
-                            rule = "kev.earliest".to_string();
+                            rule = "kev.earliest";
                         }
                         steps.add("kev.earliest", || {
                             format!(
@@ -102,7 +106,7 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate, expla
                     }
                     KevPolicy::Supersede => {
                         due = kd;
-                        rule = "kev.supersede".to_string();
+                        rule = "kev.supersede";
                         steps.add("kev.supersede", || {
                             format!("in the CISA KEV catalog: its due date {kd} replaces the SLA due date {sla_due}")
                         });
@@ -131,7 +135,7 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate, expla
         days_late: 0,
         days_remaining: None,
         hours_late: None,
-        rule,
+        rule: rule.to_string(),
         explanation: Vec::new(),
         vdr: None,
     };

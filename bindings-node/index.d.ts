@@ -82,8 +82,11 @@ export declare class ScanSet {
 /** The calendar of a package uploaded on `asOf`, as JSON. */
 export declare function calendar(policy: Policy, asOf: string, significantChangesJson?: string | undefined | null): string
 
-/** Remediation clocks of every item, as a JSON array. */
-export declare function clocks(poam: Poam, policy: Policy, asOf: string): string
+/**
+ * Remediation clocks of every item, as a JSON array; `explain` false leaves each clock's
+ * `explanation` empty (much cheaper for large POA&Ms).
+ */
+export declare function clocks(poam: Poam, policy: Policy, asOf: string, explain?: boolean | undefined | null): string
 
 /** The version of the conmon engine this addon was built from. */
 export declare function engineVersion(): string

@@ -314,11 +314,14 @@ async function reconcile(previous, scans, { asOf, policy, deviations, kev, withP
   return new Reconciliation(h)
 }
 
-/** The remediation clock of every item, with every rule applied (`explanation`). */
-function clocks(poam, { asOf, policy } = {}) {
+/**
+ * The remediation clock of every item, with every rule applied (`explanation`). `explain: false`
+ * gives the same clocks with an empty `explanation`, at a fraction of the cost.
+ */
+function clocks(poam, { asOf, policy, explain = true } = {}) {
   const p = poam instanceof Poam ? poam : Poam.fromItems(poam)
   const at = asOf instanceof Date ? asOf.toISOString() : dateString(asOf)
-  return parse(call(() => native.clocks(p._h, policyOf(policy)._h, at)))
+  return parse(call(() => native.clocks(p._h, policyOf(policy)._h, at, Boolean(explain))))
 }
 
 /** Reads the Integrated Inventory Workbook (.xlsx) or a JSON array of assets: `{assets, problems}`. */

@@ -114,6 +114,13 @@ test('clocks, validation, calendar and the monthly job', async () => {
   const clocks = Object.fromEntries(conmon.clocks(mar.poam, { asOf: '2026-03-13' }).map((c) => [c.poamId, c]))
   assert.equal(clocks['V-1'].dueDate, '2026-03-11')
   assert.equal(clocks['V-5'].rule, 'kev.earliest')
+  // Without explanations: the same clocks, explanation empty.
+  const quiet = conmon.clocks(mar.poam, { asOf: '2026-03-13', explain: false })
+  assert.deepEqual(quiet.map((c) => c.poamId), Object.keys(clocks))
+  for (const c of quiet) {
+    assert.ok(clocks[c.poamId].explanation.length > 0)
+    assert.deepEqual(c, { ...clocks[c.poamId], explanation: [] })
+  }
   const prev = mar.poam.toObject()
   prev.open[0].originalDetectionDate = '2026-01-01'
   const report = conmon.validate(mar.poam, { asOf: '2026-03-13', previous: conmon.Poam.fromObject(prev) })

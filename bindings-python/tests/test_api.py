@@ -96,6 +96,12 @@ def test_clocks_and_late_items(sample: pathlib.Path) -> None:
     assert clocks["V-1"]["days_late"] == 2
     assert clocks["V-5"]["rule"] == "kev.earliest"
     assert any(s["rule"] == "rev5.sla.high" for s in clocks["V-1"]["explanation"])
+    # Without explanations: the same clocks, explanation empty.
+    quiet = {c["poam_id"]: c for c in conmon.clocks(poam, as_of=dt.date(2026, 3, 13), explain=False)}
+    assert quiet.keys() == clocks.keys()
+    for poam_id, c in clocks.items():
+        assert c["explanation"] and quiet[poam_id]["explanation"] == []
+        assert {**c, "explanation": []} == quiet[poam_id]
     items = [{"poam_id": "X-1", "original_detection_date": dt.date(2026, 1, 10), "original_risk_rating": "high"}]
     assert conmon.clocks(items, as_of="2026-02-15")[0]["days_late"] == 6
 

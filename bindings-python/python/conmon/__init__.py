@@ -466,11 +466,19 @@ def reconcile(
     return Reconciliation(Poam(handle), rest)
 
 
-def clocks(poam: Union[Poam, Iterable[Mapping[str, Any]]], *, as_of: DateLike, policy: Union[Policy, str, Mapping[str, Any], None] = None) -> list[dict[str, Any]]:
+def clocks(
+    poam: Union[Poam, Iterable[Mapping[str, Any]]],
+    *,
+    as_of: DateLike,
+    policy: Union[Policy, str, Mapping[str, Any], None] = None,
+    explain: bool = True,
+) -> list[dict[str, Any]]:
     """The remediation clock of every item: due date, state, days late, and every rule applied
-    (``explanation``). ``as_of`` is a date, or a timezone-aware datetime for VDR clocks."""
+    (``explanation``). ``as_of`` is a date, or a timezone-aware datetime for VDR clocks.
+    ``explain=False`` gives the same clocks with an empty ``explanation``, at a fraction of the
+    cost (for dashboards over large POA&Ms that read only dates and states)."""
     p = poam if isinstance(poam, Poam) else Poam.from_items(poam)
-    return _list(_conmon.clocks(p._h, _policy(policy)._h, _date_str(as_of)))
+    return _list(_conmon.clocks(p._h, _policy(policy)._h, _date_str(as_of), explain))
 
 
 def read_inventory(path: PathLike) -> dict[str, Any]:

@@ -175,11 +175,22 @@ fn evaluate_with(item: &PoamItem, policy: &Policy, as_of: AsOf, explain: bool) -
 
 /// Evaluates many items; the first failure names the item's index in `field` (`items[3]...`).
 pub fn evaluate_all(items: &[PoamItem], policy: &Policy, as_of: AsOf) -> Result<Vec<Clock>> {
+    evaluate_each(items, policy, as_of, true)
+}
+
+/// [`evaluate_all`] over any sequence of items (a POA&M's `items()`, without copying them), with
+/// the explanations or without them ([`evaluate_unexplained`]).
+pub fn evaluate_each<'a>(
+    items: impl IntoIterator<Item = &'a PoamItem>,
+    policy: &Policy,
+    as_of: AsOf,
+    explain: bool,
+) -> Result<Vec<Clock>> {
     items
-        .iter()
+        .into_iter()
         .enumerate()
         .map(|(i, item)| {
-            evaluate(item, policy, as_of).map_err(|e| {
+            evaluate_with(item, policy, as_of, explain).map_err(|e| {
                 let mut loc = e.location().clone();
                 loc.field = Some(match loc.field.take() {
                     Some(f) => format!("items[{i}].{f}"),

@@ -4,8 +4,9 @@
 #
 #   bash benches/binding-overhead.sh [RUNS]
 #
-# Needs the Python package installed in target/py-venv and the Node addon built in
-# bindings-node (scripts/test.sh does both). Prints each run and the median ratios.
+# Builds and installs the release Python package (into target/py-venv) and the release Node
+# addon first: scripts/test.sh builds both in the unoptimised `ci` profile, which would measure
+# the wrong thing. Prints each run and the median ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
@@ -13,6 +14,9 @@ dir=${CONMON_JOB_DIR:-target/monthly-job}
 cargo build -q --release -p conmon-benches --bin monthly-job
 [ -f "$dir/month2.csv" ] || ./target/release/monthly-job gen "$dir"
 py=target/py-venv/bin/python
+[ -x "$py" ] || python3 -m venv target/py-venv
+"$py" -m pip install --quiet --disable-pip-version-check ./bindings-python
+(cd bindings-node && npm install --no-audit --no-fund >/dev/null && npm run build >/dev/null)
 rust_t=(); py_t=(); node_t=()
 for _ in $(seq "$runs"); do
   r=$(./target/release/monthly-job run "$dir"); echo "$r"; rust_t+=("$(echo "$r" | awk '{print $(NF-1)}')")

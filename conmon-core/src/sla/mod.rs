@@ -249,6 +249,19 @@ mod proptests {
     fn rating() -> impl Strategy<Value = RiskRating> {
         prop_oneof![Just(RiskRating::Low), Just(RiskRating::Moderate), Just(RiskRating::High)]
     }
+    fn facts(detected_at: DateTime<Utc>, evaluated_at: Option<DateTime<Utc>>, n: u8, irv: bool, lev: bool) -> VdrFacts {
+        VdrFacts {
+            detected_at,
+            evaluated_at,
+            n_rating: NRating::new(n).unwrap(),
+            internet_reachable: irv,
+            likely_exploitable: lev,
+            reductions: vec![],
+            fully_mitigated_at: None,
+            remediated_at: None,
+            false_positive_at: None,
+        }
+    }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(4_000))]
@@ -342,17 +355,8 @@ mod proptests {
                 reason: if fp { ClosureReason::FalsePositive } else { ClosureReason::Remediated },
             });
             let at = det.and_time(chrono::NaiveTime::MIN).and_utc();
-            item.vdr = vdr_facts.map(|(n, irv, lev, evaluated)| VdrFacts {
-                detected_at: at,
-                evaluated_at: evaluated.map(|h| at + TimeDelta::hours(h)),
-                n_rating: NRating::new(n).unwrap(),
-                internet_reachable: irv,
-                likely_exploitable: lev,
-                reductions: vec![],
-                fully_mitigated_at: None,
-                remediated_at: None,
-                false_positive_at: None,
-            });
+            item.vdr =
+                vdr_facts.map(|(n, irv, lev, evaluated)| facts(at, evaluated.map(|h| at + TimeDelta::hours(h)), n, irv, lev));
             for (policy, as_of) in [
                 (Policy::fedramp_rev5(), AsOf::date(as_of_date)),
                 (Policy::fedramp_vdr(VdrLevel::Moderate), AsOf::instant(at + TimeDelta::hours(offset as i64 * 7))),
@@ -378,17 +382,7 @@ mod proptests {
             let level = levels[lvl];
             let evaluated = DateTime::<Utc>::from_timestamp(946_684_800, 0).unwrap() + TimeDelta::minutes(minutes);
             let mut item = PoamItem::new("V-1", evaluated.date_naive(), RiskRating::High);
-            item.vdr = Some(VdrFacts {
-                detected_at: evaluated - TimeDelta::hours(3),
-                evaluated_at: Some(evaluated),
-                n_rating: NRating::new(n).unwrap(),
-                internet_reachable: irv,
-                likely_exploitable: lev,
-                reductions: vec![],
-                fully_mitigated_at: None,
-                remediated_at: None,
-                false_positive_at: None,
-            });
+            item.vdr = Some(facts(evaluated - TimeDelta::hours(3), Some(evaluated), n, irv, lev));
             let h = timeframe_hours(level, NRating::new(n).unwrap(), Exposure::from_flags(irv, lev)).unwrap();
             let c = evaluate(&item, &Policy::fedramp_vdr(level), AsOf::instant(evaluated)).unwrap();
             prop_assert_eq!(c.due_at.unwrap() - evaluated, TimeDelta::hours(i64::from(h)));

@@ -562,8 +562,7 @@ fn clock(c: &cm::sla::Clock) -> Clock {
 }
 
 fn evaluate_clocks(poam: &Poam, policy: &Policy, at: cm::sla::AsOf) -> cm::Result<Vec<cm::sla::Clock>> {
-    let items: Vec<cm::model::PoamItem> = poam.inner.items().cloned().collect();
-    cm::sla::evaluate_all(&items, &policy.inner, at)
+    cm::sla::evaluate_each(poam.inner.items(), &policy.inner, at, true)
 }
 
 /// The remediation clock of every item on `as_of` (for VDR, 00:00 UTC of that day).

@@ -2,7 +2,8 @@
 //! measured in the same run on the same bytes:
 //! - `baseline_dom`: the naive approach, a DOM parse of the whole document (roxmltree) and a walk
 //!   over its `ReportItem`s;
-//! - `reference_quick_xml_events`: a bare quick-xml event loop that builds every event and does
+//! - `reference_quick_xml_events`: a bare quick-xml event loop (`conmon_benches::quick_xml_events`,
+//!   the same one `scale run` times as `xml_floor_s`) that builds every event and does
 //!   nothing with it (the floor for any event-based reader that does not skip).
 //!
 //! Full run: `cargo bench -p conmon-benches --bench ingest` (32 MB document);
@@ -18,20 +19,6 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 fn dom_items(text: &str) -> usize {
     let doc = roxmltree::Document::parse(text).unwrap();
     doc.descendants().filter(|n| n.has_tag_name("ReportItem")).count()
-}
-
-fn quick_xml_events(bytes: &[u8]) -> usize {
-    let mut r = quick_xml::Reader::from_reader(bytes);
-    let mut buf = Vec::new();
-    let mut n = 0;
-    loop {
-        match r.read_event_into(&mut buf).unwrap() {
-            quick_xml::events::Event::Eof => break,
-            _ => n += 1,
-        }
-        buf.clear();
-    }
-    n
 }
 
 fn stream(doc: &[u8]) -> u64 {
@@ -67,7 +54,9 @@ fn bench(c: &mut Criterion) {
         b.iter(|| nessus::read(black_box(&doc[..]), "g").unwrap().findings.len())
     });
     group.bench_function("baseline_dom", |b| b.iter(|| dom_items(black_box(text))));
-    group.bench_function("reference_quick_xml_events", |b| b.iter(|| quick_xml_events(black_box(&doc))));
+    group.bench_function("reference_quick_xml_events", |b| {
+        b.iter(|| conmon_benches::quick_xml_events(black_box(&doc[..])).unwrap())
+    });
     group.throughput(Throughput::Elements(items));
     group.bench_function("conmon_stream_findings", |b| b.iter(|| stream(black_box(&doc))));
     group.finish();

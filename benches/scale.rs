@@ -88,23 +88,10 @@ fn main() {
     }
 }
 
-/// Seconds for a bare quick-xml event loop over the file (every event built, none used), read
-/// as `ingest::read_path` reads it.
+/// Seconds for a bare quick-xml event loop over the file, read as `ingest::read_path` reads it.
 fn xml_floor(path: &Path) -> f64 {
     let start = Instant::now();
     let file = std::io::BufReader::with_capacity(256 * 1024, std::fs::File::open(path).unwrap());
-    let mut xml = quick_xml::Reader::from_reader(file);
-    xml.config_mut().trim_text(false);
-    xml.config_mut().check_end_names = false;
-    let mut buf = Vec::with_capacity(64 * 1024);
-    let mut events = 0u64;
-    loop {
-        match xml.read_event_into(&mut buf).unwrap() {
-            quick_xml::events::Event::Eof => break,
-            _ => events += 1,
-        }
-        buf.clear();
-    }
-    std::hint::black_box(events);
+    std::hint::black_box(conmon_benches::quick_xml_events(file).unwrap());
     start.elapsed().as_secs_f64()
 }

@@ -403,6 +403,24 @@ pub fn write_tenable_csv<W: std::io::Write>(set: &conmon_core::ingest::ScanSet, 
     Ok(())
 }
 
+/// A bare quick-xml event loop, configured as conmon's Nessus reader configures it: every event
+/// built, none used. The floor under any quick-xml reader of the same bytes. Returns the events.
+pub fn quick_xml_events<R: std::io::BufRead>(input: R) -> quick_xml::Result<u64> {
+    let mut xml = quick_xml::Reader::from_reader(input);
+    xml.config_mut().trim_text(false);
+    xml.config_mut().check_end_names = false;
+    let mut buf = Vec::with_capacity(64 * 1024);
+    let mut events = 0u64;
+    loop {
+        match xml.read_event_into(&mut buf)? {
+            quick_xml::events::Event::Eof => break,
+            _ => events += 1,
+        }
+        buf.clear();
+    }
+    Ok(events)
+}
+
 /// The process's peak resident memory so far (VmHWM), in MiB.
 pub fn peak_rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

@@ -450,17 +450,17 @@ uint64_t uniffi_conmon_uniffi_fn_method_scanset_host_count(uint64_t ptr, RustCal
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CONMON_UNIFFI_FN_FUNC_CLOCKS
 #define UNIFFI_FFIDEF_UNIFFI_CONMON_UNIFFI_FN_FUNC_CLOCKS
-RustBuffer uniffi_conmon_uniffi_fn_func_clocks(uint64_t poam, uint64_t policy, RustBuffer as_of, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_conmon_uniffi_fn_func_clocks(uint64_t poam, uint64_t policy, RustBuffer as_of, int8_t explain, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CONMON_UNIFFI_FN_FUNC_CLOCKS_AT
 #define UNIFFI_FFIDEF_UNIFFI_CONMON_UNIFFI_FN_FUNC_CLOCKS_AT
-RustBuffer uniffi_conmon_uniffi_fn_func_clocks_at(uint64_t poam, uint64_t policy, RustBuffer at, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_conmon_uniffi_fn_func_clocks_at(uint64_t poam, uint64_t policy, RustBuffer at, int8_t explain, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CONMON_UNIFFI_FN_FUNC_CLOCKS_JSON
 #define UNIFFI_FFIDEF_UNIFFI_CONMON_UNIFFI_FN_FUNC_CLOCKS_JSON
-RustBuffer uniffi_conmon_uniffi_fn_func_clocks_json(uint64_t poam, uint64_t policy, RustBuffer as_of, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_conmon_uniffi_fn_func_clocks_json(uint64_t poam, uint64_t policy, RustBuffer as_of, int8_t explain, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CONMON_UNIFFI_FN_FUNC_ENGINE_VERSION

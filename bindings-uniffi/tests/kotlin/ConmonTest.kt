@@ -84,6 +84,17 @@ fun main(args: Array<String>) {
                     expect(c.dueAt == Instant.parse(e["due_at"] as String)) { "$name ${c.poamId}: due at ${c.dueAt} vs ${e["due_at"]}" }
                 }
             }
+            // explain = false: the same clocks with an empty explanation, typed and as JSON.
+            val bare = if (asOf.length == 10) {
+                clocks(poam, policy, LocalDate.parse(asOf), explain = false)
+            } else {
+                clocksAt(poam, policy, Instant.parse(asOf), explain = false)
+            }
+            expect(typed.any { it.explanation.isNotEmpty() }) { "$name: no clock has an explanation to drop" }
+            expect(bare == typed.map { it.copy(explanation = emptyList()) }) { "$name: explain = false changed more than the explanation" }
+            val bareJson = parseJson(clocksJson(poam, policy, asOf, explain = false))
+            val strippedExpected = exp.map { it + ("explanation" to emptyList<Any?>()) }
+            expectJson(bareJson, strippedExpected, "$name (explain = false)")
         }
     }
 

@@ -22,9 +22,12 @@ python="$root/target/py-venv/bin/python"
 [ -x "$python" ] || python=python3
 "$python" -c "import pandas" 2>/dev/null || "$python" -m pip install --quiet pandas
 
-# Built with the workspace's features, as `cargo bench --workspace` builds them, so that after the
-# bench smoke run (scripts/test.sh) this reuses its artifacts instead of recompiling the engine.
-cargo build --release -q --workspace --bin scale
+# Built by the very command the bench smoke run uses (`cargo bench --workspace` builds the
+# package's binaries too, into target/release), so that after it (scripts/test.sh) nothing is
+# recompiled. A `cargo build --release` differs in features: benches' dev-dependencies turn on
+# serde_json's float_roundtrip and getrandom's std, so it would rebuild serde_json, the engine and
+# everything above them (`cargo --unit-graph` shows the two feature sets).
+cargo bench --workspace --no-run -q
 scale="$root/target/release/scale"
 results="$dir/results.jsonl"
 : > "$results"

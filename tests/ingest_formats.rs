@@ -326,7 +326,7 @@ fn ours(set: &ScanSet) -> Counts {
         c.findings += 1;
         let b = f.scanner_severity.map_or("none", |s| s.as_str());
         *c.by_severity.entry(b.to_string()).or_default() += 1;
-        c.cves.extend(f.cves.iter().cloned());
+        c.cves.extend(f.cves.iter().map(|c| c.to_string()));
     }
     c
 }

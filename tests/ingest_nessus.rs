@@ -204,7 +204,7 @@ fn shared_corpus_nessus_matches_an_independent_reading() {
             sev[i] += 1;
         }
         assert_eq!(sev, expect.by_severity, "{name}: items per severity");
-        let cves: BTreeSet<String> = set.findings.iter().flat_map(|f| f.cves.iter().cloned()).collect();
+        let cves: BTreeSet<String> = set.findings.iter().flat_map(|f| f.cves.iter().map(|c| c.to_string())).collect();
         assert_eq!(cves, expect.cves, "{name}: distinct CVEs");
         checked += 1;
     }

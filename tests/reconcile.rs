@@ -585,7 +585,7 @@ fn series(weeks: &[ScanSet], policy: &Policy, closes: bool) {
                 conmon_core::rating::decide(&f.cvss, f.scanner_severity, &policy.rating_sources).rating.is_some();
             assert_eq!(rated, p.is_some(), "week {week}: {} placement", f.weakness_key);
             if let Some(id) = p {
-                let pair = (f.weakness_key.clone(), f.asset.identifier.clone());
+                let pair = (f.weakness_key.to_string(), f.asset.identifier.clone());
                 if let Some(old) = ids_by_pair.get(&pair) {
                     assert_eq!(old.as_str(), &**id, "week {week}: {pair:?} changed ID");
                 }

@@ -281,9 +281,9 @@ pub fn scan_month(hosts: usize, per_host: usize, plugins: u64, seed: u64, date: 
             // The score is a property of the plugin, as in real scans.
             let score = 1.0 + (plugin % 90) as f64 / 10.0;
             f.cvss.v3 = Cvss::new(score, None).ok();
-            f.cves = vec![format!("CVE-2025-{}", plugin)];
+            f.cves = vec![format!("CVE-2025-{}", plugin).into()];
             f.port = Some(443);
-            f.protocol = Some("tcp".to_string());
+            f.protocol = Some("tcp".into());
             f.observed_at = Some(when);
             set.findings.push(f);
         }
@@ -325,10 +325,10 @@ pub fn next_month(
         f.observed_at = Some(when);
         if rng.below(100) < churn_percent {
             let plugin = 900_000 + rng.below(new_plugins);
-            f.scanner_id = plugin.to_string();
-            f.weakness_key = format!("nessus:{plugin}");
+            f.scanner_id = plugin.to_string().into();
+            f.weakness_key = format!("nessus:{plugin}").into();
             f.name = format!("Weakness {plugin}");
-            f.cves = vec![format!("CVE-2026-{plugin}")];
+            f.cves = vec![format!("CVE-2026-{plugin}").into()];
         }
     }
     for h in &mut next.context.hosts {
@@ -394,7 +394,7 @@ pub fn write_tenable_csv<W: std::io::Write>(set: &conmon_core::ingest::ScanSet, 
             w,
             "{},{},{score:.1},{risk},{},tcp,443,{},The remote host is affected by {}.,Apply the vendor update.",
             f.scanner_id,
-            f.cves.first().map_or("", String::as_str),
+            f.cves.first().map_or("", |c| c.as_str()),
             f.asset.identifier,
             f.name,
             f.name

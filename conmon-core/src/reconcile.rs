@@ -577,12 +577,12 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
                     high_water += 1;
                     let id = new_id(prefix, policy.poam_id_width, high_water);
                     let mut item = PoamItem::new(id, date, rating);
-                    item.weakness_key = Some(f.weakness_key.clone());
+                    item.weakness_key = Some(f.weakness_key.to_string());
                     item.asset_type = split;
                     work.push(Work {
                         item,
                         sheet,
-                        key: f.weakness_key.clone(),
+                        key: f.weakness_key.to_string(),
                         key_id: kid,
                         existed: false,
                         changed: true,
@@ -663,7 +663,7 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
             AssetRef {
                 identifier: f.asset.identifier.clone(),
                 port: f.port.filter(|p| *p != 0),
-                protocol: f.protocol.clone(),
+                protocol: f.protocol.as_deref().map(str::to_string),
             }
         };
         if !w.existed {
@@ -1064,22 +1064,22 @@ fn fill_new(item: &mut PoamItem, f: &Finding, rating: RiskRating) {
     if item.weakness_name.is_empty() {
         item.weakness_name = f.name.clone();
         item.weakness_description = f.description.clone();
-        item.weakness_source_identifier = f.scanner_id.clone();
+        item.weakness_source_identifier = f.scanner_id.to_string();
         item.overall_remediation_plan = f.solution.clone().unwrap_or_default();
         item.controls = match f.kind {
             FindingKind::Configuration => "CM-6".to_string(),
             FindingKind::Code => "SA-11".to_string(),
             FindingKind::Vulnerability => "RA-5".to_string(),
         };
-        item.scanner_severity = f.scanner_severity_label.clone();
+        item.scanner_severity = f.scanner_severity_label.as_deref().map(str::to_string);
         item.cvss = f.cvss.clone();
     }
     if rating > item.original_risk_rating {
         item.original_risk_rating = rating;
     }
     for c in &f.cves {
-        if !item.cves.contains(c) {
-            item.cves.push(c.clone());
+        if !item.cves.iter().any(|have| have == c) {
+            item.cves.push(c.to_string());
         }
     }
 }

@@ -23,7 +23,9 @@ use quick_xml::events::{BytesStart, Event};
 use super::xml::{TextBuf, attr, check_name, err_at, read_error, read_text_raw, resolve_ref};
 use super::{HostScan, ScanContext, ScanFile, ScanSet};
 use crate::error::{Error, Result};
-use crate::model::{Asset, AssetType, Cvss, CvssScores, Finding, FindingKind, ScannerSeverity, SourceFormat};
+use crate::model::{
+    Asset, AssetType, CompactString, Cvss, CvssScores, Finding, FindingKind, ScannerSeverity, SourceFormat,
+};
 
 /// Longest text kept for one field; longer evidence is cut with a marker (the weakness identity
 /// never depends on it). Bounds memory per record.
@@ -85,15 +87,15 @@ fn field_for(name: &str) -> Option<Field> {
 
 #[derive(Default)]
 struct Item {
-    plugin_id: String,
+    plugin_id: CompactString,
     plugin_name: String,
     severity: Option<ScannerSeverity>,
-    severity_label: String,
+    severity_label: CompactString,
     port: Option<u16>,
-    protocol: Option<String>,
-    service: Option<String>,
-    cves: Vec<String>,
-    cwes: Vec<String>,
+    protocol: Option<CompactString>,
+    service: Option<CompactString>,
+    cves: Vec<CompactString>,
+    cwes: Vec<CompactString>,
     cvss: CvssScores,
     cvss_vectors: [Option<String>; 3],
     description: String,
@@ -398,9 +400,9 @@ fn start(st: &mut State, e: &BytesStart<'_>, pos: u64) -> Result<()> {
             let plugin_id = a
                 .plugin_id
                 .filter(|s| !s.trim().is_empty())
-                .ok_or_else(|| err_at(&label, pos, Some("pluginID"), Error::missing("<ReportItem> has no pluginID")))?
-                .into_owned();
-            let severity_label = a.severity.map(Cow::into_owned).unwrap_or_default();
+                .ok_or_else(|| err_at(&label, pos, Some("pluginID"), Error::missing("<ReportItem> has no pluginID")))?;
+            let plugin_id = CompactString::from(&*plugin_id);
+            let severity_label = a.severity.as_deref().map(CompactString::from).unwrap_or_default();
             let severity = if severity_label.is_empty() {
                 None
             } else {
@@ -429,8 +431,8 @@ fn start(st: &mut State, e: &BytesStart<'_>, pos: u64) -> Result<()> {
                 severity,
                 severity_label,
                 port,
-                protocol: a.protocol.filter(|s| !s.is_empty()).map(Cow::into_owned),
-                service: a.service.filter(|s| !s.is_empty()).map(Cow::into_owned),
+                protocol: a.protocol.as_deref().filter(|s| !s.is_empty()).map(CompactString::from),
+                service: a.service.as_deref().filter(|s| !s.is_empty()).map(CompactString::from),
                 ..Item::default()
             });
         }
@@ -545,13 +547,16 @@ fn end(st: &mut State, name: &str, pos: u64, set: &mut Out<'_>) -> Result<()> {
         match field {
             Field::Cve => {
                 if !t.is_empty() && !item.cves.iter().any(|c| c == t) {
-                    item.cves.push(t.to_string());
+                    item.cves.push(CompactString::from(t));
                 }
             }
             Field::Cwe => {
                 if !t.is_empty() {
-                    let cwe =
-                        if t.to_ascii_uppercase().starts_with("CWE-") { t.to_string() } else { format!("CWE-{t}") };
+                    let cwe = if t.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("CWE-")) {
+                        CompactString::from(t)
+                    } else {
+                        compact_str::format_compact!("CWE-{t}")
+                    };
                     if !item.cwes.contains(&cwe) {
                         item.cwes.push(cwe);
                     }
@@ -569,7 +574,7 @@ fn end(st: &mut State, name: &str, pos: u64, set: &mut Out<'_>) -> Result<()> {
             Field::RiskFactor => {
                 if item.severity.is_none() {
                     item.severity = ScannerSeverity::parse_label(t);
-                    item.severity_label = t.to_string();
+                    item.severity_label = CompactString::from(t);
                 }
             }
             Field::PluginName => {
@@ -660,14 +665,15 @@ fn finish_host(host: Host, label: &str, set: &mut Out<'_>) -> Result<()> {
         let (kind, weakness_key, name) = if item.compliance {
             let check = item.compliance_check_id.clone().or_else(|| item.compliance_check_name.clone());
             let key = match &check {
-                Some(c) => format!("nessus-compliance:{}:{c}", item.plugin_id),
-                None => format!("nessus-compliance:{}", item.plugin_id),
+                Some(c) => compact_str::format_compact!("nessus-compliance:{}:{c}", item.plugin_id),
+                None => compact_str::format_compact!("nessus-compliance:{}", item.plugin_id),
             };
             let name = item.compliance_check_name.clone().unwrap_or_else(|| std::mem::take(&mut item.plugin_name));
             (FindingKind::Configuration, key, name)
         } else {
-            // Built by hand: `format!` costs more than the copy on this per-finding path.
-            let mut key = String::with_capacity("nessus:".len() + item.plugin_id.len());
+            // Built by hand: `format!` costs more than the copy on this per-finding path. Inline
+            // (no allocation) for any plugin ID up to 17 characters.
+            let mut key = CompactString::with_capacity("nessus:".len() + item.plugin_id.len());
             key.push_str("nessus:");
             key.push_str(&item.plugin_id);
             (FindingKind::Vulnerability, key, std::mem::take(&mut item.plugin_name))
@@ -680,7 +686,7 @@ fn finish_host(host: Host, label: &str, set: &mut Out<'_>) -> Result<()> {
         set.findings += 1;
         (set.sink)(Finding {
             source_format: SourceFormat::Nessus,
-            scanner: "Nessus".to_string(),
+            scanner: CompactString::const_new("Nessus"),
             scanner_id: item.plugin_id,
             weakness_key,
             kind,

@@ -238,7 +238,7 @@ fn finding(tool: &str, label: &str, repo: Option<&str>, rules: &[SarifRule], r: 
         None => (level_severity(&level), level.clone()),
     };
     f.scanner_severity = severity;
-    f.scanner_severity_label = Some(label_text);
+    f.scanner_severity_label = Some(label_text.into());
     if let Some(rule) = rule {
         if let Some(u) = &rule.help_uri {
             f.see_also.push(u.clone());

@@ -300,7 +300,7 @@ pub fn read<R: BufRead>(mut reader: R, label: &str) -> Result<ScanSet> {
             f.evidence = Some(cap(output));
         }
         f.port = port;
-        f.protocol = Some(protocol).filter(|p| !p.is_empty());
+        f.protocol = Some(protocol).filter(|p| !p.is_empty()).map(Into::into);
         f.first_seen = tenable_time(get(Col::FirstDiscovered)).map_err(|e| e.at(at("First Discovered")))?;
         f.observed_at = tenable_time(get(Col::LastObserved)).map_err(|e| e.at(at("Last Observed")))?;
         f.vuln_published = tenable_date(get(Col::VulnPublished));

@@ -8,6 +8,7 @@ mod poam;
 mod rating;
 mod vdr;
 
+pub use compact_str::CompactString;
 pub use cvss::{Cvss, CvssScores, CvssVersion};
 pub use finding::{Asset, AssetType, Component, Finding, FindingKind, SourceFormat};
 pub(crate) use poam::parse_template_date;

@@ -31,8 +31,11 @@ cargo bench --workspace --no-run -q
 scale="$root/target/release/scale"
 results="$dir/results.jsonl"
 : > "$results"
+# The generator's version is in the file name, so that a changed generator never meets a file
+# the old one left behind. Bump it with any change to what `scale gen` writes.
+generator=2
 for n in $sizes; do
-  f="$dir/scan-$n.nessus"
+  f="$dir/scan-$n-g$generator.nessus"
   [ -s "$f" ] || "$scale" gen "$f" "$n"
   # One core, as the targets are stated.
   runs=()

@@ -156,7 +156,7 @@ fn grype_matches_take_nvd_scores_and_the_image() {
     assert_eq!(a.cves, ["CVE-2023-32681"]);
     assert_eq!(a.cvss.v3.as_ref().map(|c| c.base_score), Some(6.1));
     assert_eq!(a.scanner_severity, Some(ScannerSeverity::High));
-    assert_eq!(a.description, "Requests leaks Proxy-Authorization headers.");
+    assert_eq!(&*a.description, "Requests leaks Proxy-Authorization headers.");
     assert_eq!(a.solution.as_deref(), Some("Upgrade requests to 2.31.0"));
     assert_eq!(a.location.as_deref(), Some("/app/requirements.txt"));
     let b = &set.findings[1];
@@ -172,8 +172,8 @@ fn xccdf_12_failures_become_configuration_findings() {
     assert_eq!(set.context.files[0].scanner.as_deref(), Some("openscap 1.3.8"));
     let f = &set.findings[0];
     assert_eq!(f.kind, FindingKind::Configuration);
-    assert_eq!(f.name, "SSH root login must be disabled");
-    assert_eq!(f.description, "Logging in as root over SSH & without audit is risky.");
+    assert_eq!(&*f.name, "SSH root login must be disabled");
+    assert_eq!(&*f.description, "Logging in as root over SSH & without audit is risky.");
     assert_eq!(f.solution.as_deref(), Some("Set PermitRootLogin no."));
     assert_eq!(f.scanner_severity, Some(ScannerSeverity::High));
     assert_eq!(f.location.as_deref(), Some("RHEL-07-040370"));
@@ -207,7 +207,7 @@ fn sarif_results_rules_suppressions_and_skips() {
     assert_eq!(f.location.as_deref(), Some("app/db.py:42"));
     assert_eq!(f.scanner_severity, Some(ScannerSeverity::High), "security-severity 8.8");
     assert_eq!(f.cwes, ["CWE-89"]);
-    assert_eq!(f.name, "SQL query built from user-controlled sources");
+    assert_eq!(&*f.name, "SQL query built from user-controlled sources");
     let s = &set.findings[1];
     assert_eq!(s.scanner_severity, Some(ScannerSeverity::Low), "level note from the rule default");
     assert_eq!(s.scanner_status.as_deref(), Some("suppressed"));

@@ -22,7 +22,7 @@ fn two_hosts_fixture_reads_every_field() {
     assert_eq!(h1.scan_start.map(|t| t.to_rfc3339()), Some("2026-02-13T09:00:00+00:00".to_string()));
 
     let ssl = set.findings.iter().find(|f| f.scanner_id == "190854").unwrap();
-    assert_eq!(ssl.name, "OpenSSL 3.0.x < 3.0.13 Multiple Vulnerabilities");
+    assert_eq!(&*ssl.name, "OpenSSL 3.0.x < 3.0.13 Multiple Vulnerabilities");
     assert_eq!(ssl.weakness_key, "nessus:190854");
     assert_eq!(ssl.cves, ["CVE-2024-0727", "CVE-2023-6237"]);
     assert_eq!(ssl.cwes, ["CWE-400"]);

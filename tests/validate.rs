@@ -23,7 +23,7 @@ fn month() -> ScanSet {
         nessus("200", "10.0.0.5", "2026-03-05", 5.0),
     ];
     for f in &mut findings {
-        f.description = format!("{} is vulnerable", f.name);
+        f.description = format!("{} is vulnerable", f.name).into();
         f.solution = Some("Upgrade to the fixed version.".into());
     }
     scans(findings, vec![host("10.0.0.5", "2026-03-05", true), host("10.0.0.6", "2026-03-05", true)])

@@ -116,7 +116,9 @@ fn text(rng: &mut Rng, bytes: usize) -> String {
 /// Writes a Nessus v2 document of about `target_bytes`, shaped like a real credentialed scan: a
 /// ~256 KB `Policy` block, then hosts of 16 properties and ~120 items each (about 80% informational
 /// with long plugin output, the rest vulnerabilities with CVEs, CVSS v2/v3, description, solution,
-/// see_also and output). Returns the number of hosts and items written.
+/// see_also and output). Items draw from 190,000 plugin IDs; a plugin's name, description,
+/// synopsis and solution are the same wherever it fires, as in real scans. Returns the number of
+/// hosts and items written.
 pub fn write_nessus<W: std::io::Write>(out: &mut W, target_bytes: u64, seed: u64) -> std::io::Result<(u64, u64)> {
     write_nessus_shaped(
         out,
@@ -201,21 +203,25 @@ fn write_nessus_shaped<W: std::io::Write>(out: &mut W, shape: Shape, seed: u64) 
             }
             items += 1;
             let plugin = 10_000 + rng.below(190_000);
+            // A plugin's texts are the same wherever it fires, as in real scans: drawn from a
+            // generator seeded by the plugin ID. Severity, port, scores, CVEs and output are drawn
+            // per finding (so the number of POA&M items does not depend on this).
+            let mut texts = Rng::new(seed ^ plugin.wrapping_mul(0x0100_0000_01B3));
             let vuln = rng.below(5) == 0;
             let sev = if vuln { 1 + rng.below(4) } else { 0 };
             let port = [0, 22, 80, 443, 3306, 8443][rng.below(6) as usize];
             h.push_str(&format!(
                 "<ReportItem port=\"{port}\" svc_name=\"general\" protocol=\"tcp\" severity=\"{sev}\" pluginID=\"{plugin}\" pluginName=\"{}\" pluginFamily=\"General\">\n",
-                text(&mut rng, 40).trim().replace('\n', " ")
+                text(&mut texts, 40).trim().replace('\n', " ")
             ));
-            let len = shape.description.0 + rng.below(shape.description.1) as usize;
-            h.push_str(&format!("<description>{}</description>\n", text(&mut rng, len)));
+            let len = shape.description.0 + texts.below(shape.description.1) as usize;
+            h.push_str(&format!("<description>{}</description>\n", text(&mut texts, len)));
             h.push_str(
                 "<fname>generated.nasl</fname>\n<plugin_modification_date>2026/02/01</plugin_modification_date>\n",
             );
             h.push_str(&format!(
                 "<plugin_name>{}</plugin_name>\n<plugin_type>local</plugin_type>\n",
-                text(&mut rng, 40).trim()
+                text(&mut texts, 40).trim()
             ));
             h.push_str(&format!(
                 "<risk_factor>{}</risk_factor>\n",
@@ -223,8 +229,8 @@ fn write_nessus_shaped<W: std::io::Write>(out: &mut W, shape: Shape, seed: u64) 
             ));
             h.push_str(&format!(
                 "<solution>{}</solution>\n<synopsis>{}</synopsis>\n",
-                text(&mut rng, 120),
-                text(&mut rng, 80)
+                text(&mut texts, 120),
+                text(&mut texts, 80)
             ));
             if vuln {
                 let v3 = 1.0 + rng.below(90) as f64 / 10.0;
@@ -327,7 +333,7 @@ pub fn next_month(
             let plugin = 900_000 + rng.below(new_plugins);
             f.scanner_id = plugin.to_string().into();
             f.weakness_key = format!("nessus:{plugin}").into();
-            f.name = format!("Weakness {plugin}");
+            f.name = format!("Weakness {plugin}").into();
             f.cves = vec![format!("CVE-2026-{plugin}").into()];
         }
     }

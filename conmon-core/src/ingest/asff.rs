@@ -228,7 +228,7 @@ fn finding(r: &Record, res: &Resource) -> Result<Finding> {
     };
     let name = if r.title.is_empty() { scanner_id.clone() } else { r.title.clone() };
     let mut f = Finding::new(SourceFormat::Asff, product, scanner_id, key, kind, name, asset_of(res));
-    f.description = r.description.clone();
+    f.description = r.description.as_str().into();
     if let Some(s) = &r.severity {
         f.set_severity_label(s.label.as_deref().or(s.original.as_deref()).unwrap_or(""));
     }
@@ -236,7 +236,7 @@ fn finding(r: &Record, res: &Resource) -> Result<Finding> {
     f.observed_at = r.last_observed_at.or(r.updated_at);
     f.scanner_status = r.workflow.as_ref().and_then(|w| w.status.clone());
     if let Some(rec) = r.remediation.as_ref().and_then(|m| m.recommendation.as_ref()) {
-        f.solution = rec.text.clone().filter(|t| !t.is_empty());
+        f.solution = rec.text.as_deref().filter(|t| !t.is_empty()).map(Into::into);
         if let Some(u) = &rec.url {
             f.see_also.push(u.clone());
         }

@@ -170,10 +170,14 @@ fn finding(m: Match, index: usize) -> Result<Finding> {
     if f.cvss.is_empty() {
         f.cvss = scores(Some(v), index, "vulnerability")?;
     }
-    f.description =
-        v.description.clone().or_else(|| m.related.iter().find_map(|r| r.description.clone())).unwrap_or_default();
+    f.description = v
+        .description
+        .as_deref()
+        .or_else(|| m.related.iter().find_map(|r| r.description.as_deref()))
+        .unwrap_or_default()
+        .into();
     let fixed = v.fix.as_ref().and_then(|x| x.versions.first().cloned());
-    f.solution = fixed.as_ref().map(|x| format!("Upgrade {} to {x}", m.artifact.name));
+    f.solution = fixed.as_ref().map(|x| format!("Upgrade {} to {x}", m.artifact.name).into());
     f.scanner_status = v.fix.as_ref().and_then(|x| x.state.clone());
     f.component = Some(Box::new(Component {
         name: m.artifact.name.clone(),

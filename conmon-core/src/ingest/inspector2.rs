@@ -221,7 +221,7 @@ fn finding(r: &Record, res: &Resource) -> Result<Finding> {
     };
     let name = if r.title.is_empty() { id.clone() } else { r.title.clone() };
     let mut f = Finding::new(SourceFormat::Inspector2, "Amazon Inspector", id, key, kind, name, asset);
-    f.description = r.description.clone();
+    f.description = r.description.as_str().into();
     f.set_severity_label(&r.severity);
     f.first_seen = r.first_observed_at;
     f.observed_at = r.last_observed_at;
@@ -235,8 +235,9 @@ fn finding(r: &Record, res: &Resource) -> Result<Finding> {
         .remediation
         .as_ref()
         .and_then(|m| m.recommendation.as_ref())
-        .and_then(|m| m.text.clone())
-        .filter(|t| !t.is_empty() && t != "None Provided");
+        .and_then(|m| m.text.as_deref())
+        .filter(|t| !t.is_empty() && *t != "None Provided")
+        .map(Into::into);
     if let Some(pkg) = &r.package_vulnerability_details {
         if pkg.vulnerability_id.starts_with("CVE-") {
             f.add_cve(&pkg.vulnerability_id);
@@ -273,7 +274,7 @@ fn finding(r: &Record, res: &Resource) -> Result<Finding> {
             }));
             f.location = first.file_path.clone();
             if f.solution.is_none() {
-                f.solution = first.remediation.clone();
+                f.solution = first.remediation.as_deref().map(Into::into);
             }
         }
     }
@@ -289,7 +290,7 @@ fn finding(r: &Record, res: &Resource) -> Result<Finding> {
             };
         }
         if f.description.is_empty() {
-            f.description = code.detector_name.clone().unwrap_or_default();
+            f.description = code.detector_name.as_deref().unwrap_or_default().into();
         }
     }
     Ok(f)

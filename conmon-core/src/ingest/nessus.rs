@@ -14,7 +14,9 @@
 //! else `HOST_START`/`HOST_END` text read as UTC (Nessus writes them without a zone).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::io::BufRead;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use quick_xml::Reader;
@@ -88,7 +90,9 @@ fn field_for(name: &str) -> Option<Field> {
 #[derive(Default)]
 struct Item {
     plugin_id: CompactString,
-    plugin_name: String,
+    /// The plugin's slot in [`SharedTexts`].
+    texts: usize,
+    plugin_name: Arc<str>,
     severity: Option<ScannerSeverity>,
     severity_label: CompactString,
     port: Option<u16>,
@@ -98,9 +102,9 @@ struct Item {
     cwes: Vec<CompactString>,
     cvss: CvssScores,
     cvss_vectors: [Option<String>; 3],
-    description: String,
-    synopsis: String,
-    solution: Option<String>,
+    description: Arc<str>,
+    synopsis: Arc<str>,
+    solution: Option<Arc<str>>,
     see_also: Vec<String>,
     plugin_output: Option<String>,
     vuln_published: Option<NaiveDate>,
@@ -129,6 +133,88 @@ struct Host {
     items: Vec<Item>,
 }
 
+/// The texts Nessus repeats on every finding of one plugin (its name, description, synopsis and
+/// solution), kept once and shared by those findings: a scan of a thousand hosts would otherwise
+/// hold each plugin's description a thousand times. Each plugin has a slot holding the last text
+/// of each kind seen for it; a finding whose text differs (a merged file from two plugin feeds, a
+/// compliance check) gets its own, and the slot moves to it. Sharing never changes a text: a
+/// finding gets a slot's text only when it is byte for byte the one it read.
+///
+/// The slots hold at most [`SHARED_TEXT_BUDGET`] bytes of text. That bounds what sharing adds when
+/// findings are streamed to a sink rather than kept (a file of a million distinct plugin IDs would
+/// otherwise keep all their texts alive); past it, no new text is kept in a slot and new plugins
+/// get no slot of their own.
+struct SharedTexts {
+    slots: HashMap<CompactString, usize, foldhash::fast::RandomState>,
+    texts: Vec<PluginTexts>,
+    /// Bytes of text that may still be placed in a slot.
+    room: usize,
+}
+
+/// See [`SharedTexts`]: 128 MiB, over three times what a 190,000-plugin scan's texts take.
+const SHARED_TEXT_BUDGET: usize = 128 << 20;
+
+#[derive(Default)]
+struct PluginTexts {
+    name: Option<Arc<str>>,
+    description: Option<Arc<str>>,
+    synopsis: Option<Arc<str>>,
+    solution: Option<Arc<str>>,
+}
+
+impl SharedTexts {
+    /// Slots for at most `budget` bytes of text.
+    fn new(budget: usize) -> SharedTexts {
+        // Slot 0 is for no plugin in particular: plugins seen after the budget is spent.
+        SharedTexts { slots: HashMap::default(), texts: vec![PluginTexts::default()], room: budget }
+    }
+
+    /// The plugin's slot, made on first sight while the budget lasts; slot 0 after.
+    fn slot(&mut self, plugin_id: &str) -> usize {
+        if let Some(&i) = self.slots.get(plugin_id) {
+            return i;
+        }
+        if self.room == 0 {
+            return 0;
+        }
+        self.texts.push(PluginTexts::default());
+        let i = self.texts.len() - 1;
+        self.slots.insert(CompactString::from(plugin_id), i);
+        i
+    }
+}
+
+/// `text` as a shared string: the slot's when equal, else a new one, which the slot then holds
+/// if it fits in the `room` left.
+fn share(slot: &mut Option<Arc<str>>, room: &mut usize, text: &str) -> Arc<str> {
+    if let Some(a) = slot
+        && **a == *text
+    {
+        return Arc::clone(a);
+    }
+    let a: Arc<str> = Arc::from(text);
+    if text.len() <= *room {
+        *room -= text.len();
+        *slot = Some(Arc::clone(&a));
+    } else {
+        // Spent: keep no more texts, and make no more slots.
+        *room = 0;
+    }
+    a
+}
+
+/// A long field's text from the buffer, left-trimmed (the buffer is right-trimmed), shared through
+/// `slot`; the buffer is emptied.
+fn share_field(slot: &mut Option<Arc<str>>, room: &mut usize, text: &mut TextBuf) -> Arc<str> {
+    let shared = match text.borrow() {
+        Some(t) => share(slot, room, t.trim_start()),
+        // Cut at the field cap: the text carries the truncation marker.
+        None => share(slot, room, text.take().trim_start()),
+    };
+    text.clear();
+    shared
+}
+
 /// Where the parser is.
 struct State {
     /// The file label; shared, so that each event handler takes it without copying.
@@ -138,6 +224,7 @@ struct State {
     field: Option<Field>,
     tag: Option<String>,
     text: TextBuf,
+    shared: SharedTexts,
     depth: u32,
     seen_root: bool,
 }
@@ -223,12 +310,22 @@ struct Out<'a> {
 }
 
 /// Reads a Nessus v2 document, handing each finding to `sink` as soon as its host is complete
-/// and keeping none: memory stays bounded by the largest host, whatever the file size. Returns
-/// the scan context.
+/// and keeping none: memory stays bounded by the largest host, whatever the file size, plus the
+/// plugin texts kept for sharing (at most 128 MiB; see [`SharedTexts`]). Returns the scan context.
 pub fn read_with<R: BufRead>(
     reader: R,
     label: &str,
     sink: &mut dyn FnMut(Finding) -> Result<()>,
+) -> Result<ScanContext> {
+    read_sharing(reader, label, sink, SHARED_TEXT_BUDGET)
+}
+
+/// [`read_with`], sharing at most `budget` bytes of plugin texts.
+fn read_sharing<R: BufRead>(
+    reader: R,
+    label: &str,
+    sink: &mut dyn FnMut(Finding) -> Result<()>,
+    budget: usize,
 ) -> Result<ScanContext> {
     let mut xml = Reader::from_reader(super::xml::NulGuard::new(reader));
     xml.config_mut().trim_text(false);
@@ -247,6 +344,7 @@ pub fn read_with<R: BufRead>(
         field: None,
         tag: None,
         text: TextBuf::default(),
+        shared: SharedTexts::new(budget),
         depth: 0,
         seen_root: false,
     };
@@ -424,8 +522,14 @@ fn start(st: &mut State, e: &BytesStart<'_>, pos: u64) -> Result<()> {
                     (n != 0).then_some(n)
                 }
             };
+            let texts = st.shared.slot(&plugin_id);
             st.item = Some(Item {
-                plugin_name: a.name.map(Cow::into_owned).unwrap_or_default(),
+                plugin_name: share(
+                    &mut st.shared.texts[texts].name,
+                    &mut st.shared.room,
+                    a.name.as_deref().unwrap_or_default(),
+                ),
+                texts,
                 compliance: a.family.is_some_and(|f| f == "Policy Compliance"),
                 plugin_id,
                 severity,
@@ -522,13 +626,15 @@ fn end(st: &mut State, name: &str, pos: u64, set: &mut Out<'_>) -> Result<()> {
                 return Ok(());
             }
             Field::Description => {
-                item.description = st.text.take();
+                item.description =
+                    share_field(&mut st.shared.texts[item.texts].description, &mut st.shared.room, &mut st.text);
                 return Ok(());
             }
             Field::Synopsis => {
                 // Only a stand-in for an empty description: not kept when one was read.
                 if item.description.trim().is_empty() {
-                    item.synopsis = st.text.take();
+                    item.synopsis =
+                        share_field(&mut st.shared.texts[item.texts].synopsis, &mut st.shared.room, &mut st.text);
                 } else {
                     st.text.clear();
                 }
@@ -569,7 +675,10 @@ fn end(st: &mut State, name: &str, pos: u64, set: &mut Out<'_>) -> Result<()> {
             Field::Cvss3Vector => item.cvss_vectors[1] = Some(t.to_string()),
             Field::Cvss4Vector => item.cvss_vectors[2] = Some(t.to_string()),
             Field::PluginOutput | Field::Description | Field::Synopsis => {}
-            Field::Solution => item.solution = Some(t.to_string()).filter(|s| !s.is_empty()),
+            Field::Solution => {
+                item.solution =
+                    (!t.is_empty()).then(|| share(&mut st.shared.texts[item.texts].solution, &mut st.shared.room, t));
+            }
             Field::SeeAlso => item.see_also.extend(t.split_whitespace().map(str::to_string)),
             Field::RiskFactor => {
                 if item.severity.is_none() {
@@ -579,7 +688,7 @@ fn end(st: &mut State, name: &str, pos: u64, set: &mut Out<'_>) -> Result<()> {
             }
             Field::PluginName => {
                 if item.plugin_name.is_empty() {
-                    item.plugin_name = t.to_string();
+                    item.plugin_name = share(&mut st.shared.texts[item.texts].name, &mut st.shared.room, t);
                 }
             }
             Field::VulnPublished => item.vuln_published = parse_nessus_date(t),
@@ -650,7 +759,7 @@ fn finish_host(host: Host, label: &str, set: &mut Out<'_>) -> Result<()> {
     };
     let observed = host.end_ts.or(host.end).or(host.start_ts).or(host.start);
     let count = host.items.len() as u64;
-    for mut item in host.items {
+    for item in host.items {
         let mut cvss = item.cvss;
         let [v2, v3, v4] = item.cvss_vectors;
         if let Some(c) = cvss.v2.as_mut() {
@@ -668,7 +777,7 @@ fn finish_host(host: Host, label: &str, set: &mut Out<'_>) -> Result<()> {
                 Some(c) => compact_str::format_compact!("nessus-compliance:{}:{c}", item.plugin_id),
                 None => compact_str::format_compact!("nessus-compliance:{}", item.plugin_id),
             };
-            let name = item.compliance_check_name.clone().unwrap_or_else(|| std::mem::take(&mut item.plugin_name));
+            let name = item.compliance_check_name.as_deref().map_or_else(|| Arc::clone(&item.plugin_name), Arc::from);
             (FindingKind::Configuration, key, name)
         } else {
             // Built by hand: `format!` costs more than the copy on this per-finding path. Inline
@@ -676,13 +785,10 @@ fn finish_host(host: Host, label: &str, set: &mut Out<'_>) -> Result<()> {
             let mut key = CompactString::with_capacity("nessus:".len() + item.plugin_id.len());
             key.push_str("nessus:");
             key.push_str(&item.plugin_id);
-            (FindingKind::Vulnerability, key, std::mem::take(&mut item.plugin_name))
+            (FindingKind::Vulnerability, key, Arc::clone(&item.plugin_name))
         };
+        // Both were left-trimmed when read.
         let description = if item.description.trim().is_empty() { item.synopsis } else { item.description };
-        let description = match description.trim_start().len() {
-            n if n == description.len() => description,
-            _ => description.trim_start().to_string(),
-        };
         set.findings += 1;
         (set.sink)(Finding {
             source_format: SourceFormat::Nessus,
@@ -786,5 +892,99 @@ mod tests {
         let cut = b"<NessusClientData_v2><Policy><x>";
         let e = read(&cut[..], "c.nessus").err().map(|e| e.to_string()).unwrap_or_default();
         assert!(e.contains("inside <Policy>"), "{e}");
+    }
+
+    #[test]
+    fn a_plugins_texts_are_shared_by_its_findings_and_never_changed() {
+        use std::sync::Arc;
+        let item = |id: &str, name: &str, body: &str| {
+            format!("<ReportItem pluginID=\"{id}\" severity=\"2\" port=\"0\" pluginName=\"{name}\">{body}</ReportItem>")
+        };
+        let same = "<description>  Same text.\r\nTwo lines.</description><solution> Patch it. </solution>";
+        let host = |n: u8, items: &str| {
+            format!(
+                "<ReportHost name=\"h{n}\"><HostProperties><tag name=\"host-ip\">10.0.0.{n}</tag></HostProperties>{items}</ReportHost>"
+            )
+        };
+        let doc = format!(
+            "<NessusClientData_v2><Report>{}{}{}{}</Report></NessusClientData_v2>",
+            host(1, &(item("10", "Ten", same) + &item("20", "Twenty", "<synopsis>Only a synopsis.</synopsis>"))),
+            host(2, &(item("10", "Ten", same) + &item("20", "Twenty", "<synopsis>Only a synopsis.</synopsis>"))),
+            // The same plugin with other texts (another feed): its own, and the slot moves to it.
+            host(3, &item("10", "Ten v2", "<description>Newer text.</description><solution>Upgrade.</solution>")),
+            host(4, &item("10", "Ten", same)),
+        );
+        let set = read(doc.as_bytes(), "shared.nessus").unwrap_or_default();
+        let f = &set.findings;
+        assert_eq!(f.len(), 6);
+        let (a, b, c, d) = (&f[0], &f[2], &f[4], &f[5]);
+        assert_eq!(&*a.description, "Same text.\nTwo lines.", "left-trimmed, line ends normalised");
+        assert_eq!(a.solution.as_deref(), Some("Patch it."));
+        assert!(Arc::ptr_eq(&a.description, &b.description), "one plugin, one description");
+        assert!(Arc::ptr_eq(&a.name, &b.name));
+        assert!(a.solution.as_ref().zip(b.solution.as_ref()).is_some_and(|(x, y)| Arc::ptr_eq(x, y)));
+        assert_eq!((&*c.name, &*c.description, c.solution.as_deref()), ("Ten v2", "Newer text.", Some("Upgrade.")));
+        assert_eq!(
+            (&*d.name, &*d.description, d.solution.as_deref()),
+            ("Ten", "Same text.\nTwo lines.", Some("Patch it."))
+        );
+        assert!(!Arc::ptr_eq(&a.description, &d.description), "the slot moved to host 3's text and back");
+        // The synopsis stands in for a missing description, shared the same way.
+        assert_eq!(&*f[1].description, "Only a synopsis.");
+        assert!(Arc::ptr_eq(&f[1].description, &f[3].description));
+        assert!(f[1].solution.is_none());
+    }
+
+    #[test]
+    fn sharing_stops_at_its_budget_and_texts_stay_right() {
+        use std::sync::Arc;
+        let item = |id: u32| {
+            format!(
+                "<ReportItem pluginID=\"{id}\" severity=\"2\" port=\"0\" pluginName=\"P{id}\"><description>Text of {id}.</description></ReportItem>"
+            )
+        };
+        let host = |n: u32| {
+            format!(
+                "<ReportHost name=\"h{n}\"><HostProperties><tag name=\"host-ip\">10.0.0.{n}</tag></HostProperties>{}{}</ReportHost>",
+                item(1),
+                item(if n == 1 { 2 } else { 3 })
+            )
+        };
+        let doc =
+            format!("<NessusClientData_v2><Report>{}{}{}</Report></NessusClientData_v2>", host(1), host(2), host(3));
+        // Room for plugin 1's name and description ("P1", "Text of 1."), then plugin 2's name.
+        let mut findings = Vec::new();
+        let r = read_sharing(
+            doc.as_bytes(),
+            "budget.nessus",
+            &mut |f| {
+                findings.push(f);
+                Ok(())
+            },
+            14,
+        );
+        assert!(r.is_ok());
+        let f = &findings;
+        assert_eq!(f.len(), 6);
+        for (i, want) in [(0, "1"), (1, "2"), (2, "1"), (3, "3"), (4, "1"), (5, "3")] {
+            assert_eq!(&*f[i].name, format!("P{want}"), "finding {i}");
+            assert_eq!(&*f[i].description, format!("Text of {want}."), "finding {i}");
+        }
+        assert!(Arc::ptr_eq(&f[0].description, &f[2].description) && Arc::ptr_eq(&f[2].description, &f[4].description));
+        // Plugin 2's description did not fit, which spent the budget: plugin 3 gets slot 0, which
+        // keeps nothing, so each of its findings has its own copy of the same texts.
+        assert!(!Arc::ptr_eq(&f[3].name, &f[5].name) && !Arc::ptr_eq(&f[3].description, &f[5].description));
+        let mut big = Vec::new();
+        let r = read_sharing(
+            doc.as_bytes(),
+            "budget.nessus",
+            &mut |f| {
+                big.push(f);
+                Ok(())
+            },
+            SHARED_TEXT_BUDGET,
+        );
+        assert!(r.is_ok());
+        assert_eq!(big, findings, "the budget changes what is shared, never a text");
     }
 }

@@ -219,8 +219,9 @@ fn finding(tool: &str, label: &str, repo: Option<&str>, rules: &[SarifRule], r: 
         title,
         asset,
     );
-    f.description = rule.and_then(|x| text(&x.full_description)).or_else(|| text(&r.message)).unwrap_or_default();
-    f.solution = rule.and_then(|x| text(&x.help));
+    f.description =
+        rule.and_then(|x| text(&x.full_description)).or_else(|| text(&r.message)).unwrap_or_default().into();
+    f.solution = rule.and_then(|x| text(&x.help)).map(Into::into);
     f.evidence = text(&r.message);
     f.location = uri.map(|u| match line {
         Some(l) => format!("{u}:{l}"),

@@ -292,8 +292,8 @@ pub fn read<R: BufRead>(mut reader: R, label: &str) -> Result<ScanSet> {
             }
         }
         let description = get(Col::Description);
-        f.description = if description.is_empty() { get(Col::Synopsis).to_string() } else { description.to_string() };
-        f.solution = Some(get(Col::Solution)).filter(|s| !s.is_empty() && *s != "n/a").map(str::to_string);
+        f.description = if description.is_empty() { get(Col::Synopsis) } else { description }.into();
+        f.solution = Some(get(Col::Solution)).filter(|s| !s.is_empty() && *s != "n/a").map(Into::into);
         f.see_also = get(Col::SeeAlso).split_whitespace().map(str::to_string).collect();
         let output = get(Col::Output);
         if !output.is_empty() {

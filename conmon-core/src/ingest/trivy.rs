@@ -260,7 +260,7 @@ fn push_result(
             name,
             asset.clone(),
         );
-        f.description = v.description.clone().unwrap_or_default();
+        f.description = v.description.as_deref().unwrap_or_default().into();
         f.set_severity_label(&v.severity);
         if v.vulnerability_id.starts_with("CVE-") {
             f.add_cve(&v.vulnerability_id);
@@ -276,7 +276,7 @@ fn push_result(
             package_type: e.kind.clone(),
         }));
         f.solution =
-            v.fixed_version.as_ref().filter(|x| !x.is_empty()).map(|x| format!("Upgrade {} to {x}", v.pkg_name));
+            v.fixed_version.as_ref().filter(|x| !x.is_empty()).map(|x| format!("Upgrade {} to {x}", v.pkg_name).into());
         f.location = location(v.pkg_path.as_deref());
         f.scanner_status = v.status.clone();
         f.vuln_published = v.published_date.map(|d| d.date_naive());
@@ -299,9 +299,9 @@ fn push_result(
             name,
             asset.clone(),
         );
-        f.description = m.description.clone().unwrap_or_default();
+        f.description = m.description.as_deref().unwrap_or_default().into();
         f.set_severity_label(&m.severity);
-        f.solution = m.resolution.clone();
+        f.solution = m.resolution.as_deref().map(Into::into);
         f.evidence = m.message.clone();
         f.location = location(None);
         f.scanner_status = m.status.clone();
@@ -320,7 +320,7 @@ fn push_result(
             name,
             asset.clone(),
         );
-        f.description = format!("Secret of category {} found", s.category.as_deref().unwrap_or("unknown"));
+        f.description = format!("Secret of category {} found", s.category.as_deref().unwrap_or("unknown")).into();
         f.set_severity_label(&s.severity);
         f.location = location(s.start_line.map(|l| l.to_string()).as_deref());
         f.evidence = s.matched.clone();

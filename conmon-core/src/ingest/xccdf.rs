@@ -356,8 +356,8 @@ fn emit(t: Target, rules: &HashMap<String, Rule>, tally: &mut Tally, set: &mut S
             title,
             asset.clone(),
         );
-        finding.description = rule.map(|r| r.description.clone()).unwrap_or_default();
-        finding.solution = rule.and_then(|r| r.fix.clone());
+        finding.description = rule.map_or("", |r| r.description.as_str()).into();
+        finding.solution = rule.and_then(|r| r.fix.as_deref()).map(Into::into);
         let severity = f.severity.clone().or_else(|| rule.and_then(|r| r.severity.clone()));
         finding.set_severity_label(severity.as_deref().unwrap_or(""));
         for ident in rule.map(|r| r.idents.as_slice()).unwrap_or(&[]).iter().chain(&f.idents) {

@@ -112,14 +112,17 @@ pub struct Finding {
     pub weakness_key: CompactString,
     /// Finding kind.
     pub kind: FindingKind,
+    // The texts a scanner repeats for every finding of one check (a Nessus plugin's name,
+    // description and solution are the same on every host) are shared: a reader may give all
+    // those findings the same `Arc<str>`. They serialise as plain strings.
     /// Title (column C).
-    pub name: String,
+    pub name: Arc<str>,
     /// Description (column D).
     #[serde(default)]
-    pub description: String,
+    pub description: Arc<str>,
     /// Recommended fix.
     #[serde(default)]
-    pub solution: Option<String>,
+    pub solution: Option<Arc<str>>,
     // Shared: every finding on one host points at the same `Asset`, so a scan of a thousand
     // findings per host holds its host's names once (serialised as a plain object;
     // `Arc::make_mut` gives a private copy to change).
@@ -215,7 +218,7 @@ impl Finding {
         scanner_id: impl Into<CompactString>,
         weakness_key: impl Into<CompactString>,
         kind: FindingKind,
-        name: impl Into<String>,
+        name: impl Into<Arc<str>>,
         asset: impl Into<Arc<Asset>>,
     ) -> Finding {
         Finding {
@@ -225,7 +228,7 @@ impl Finding {
             weakness_key: weakness_key.into(),
             kind,
             name: name.into(),
-            description: String::new(),
+            description: Arc::from(""),
             solution: None,
             asset: asset.into(),
             port: None,

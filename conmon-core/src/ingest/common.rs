@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::io::Read;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Deserialize;
@@ -13,7 +14,7 @@ use serde_json::{Map, Value};
 
 use super::{HostScan, ScanFile, ScanSet};
 use crate::error::{Error, Location, Result, from_json_error};
-use crate::model::{Asset, Cvss, CvssScores, SourceFormat};
+use crate::model::{Asset, CompactString, Cvss, CvssScores, SourceFormat};
 
 // ---------------------------------------------------------------------------------------------
 // Streaming JSON
@@ -439,6 +440,76 @@ pub(crate) fn strip_os_suffix(target: &str) -> &str {
         Some(i) if t.ends_with(')') => &t[..i],
         _ => t,
     }
+}
+
+/// The texts Nessus and Tenable repeat on every finding of one plugin (its name, description,
+/// synopsis and solution), kept once and shared by those findings: a scan of a thousand hosts
+/// would otherwise hold each plugin's description a thousand times. Each plugin has a slot holding
+/// the last text of each kind seen for it; a finding whose text differs (a merged file from two
+/// plugin feeds, a compliance check) gets its own, and the slot moves to it. Sharing never changes
+/// a text: a finding gets a slot's text only when it is byte for byte the one it read.
+///
+/// The slots hold at most [`SHARED_TEXT_BUDGET`] bytes of text. That bounds what sharing adds when
+/// findings are streamed to a sink rather than kept (a file of a million distinct plugin IDs would
+/// otherwise keep all their texts alive); past it, no new text is kept in a slot and new plugins
+/// get no slot of their own.
+pub(crate) struct SharedTexts {
+    slots: HashMap<CompactString, usize, foldhash::fast::RandomState>,
+    pub(crate) texts: Vec<PluginTexts>,
+    /// Bytes of text that may still be placed in a slot.
+    pub(crate) room: usize,
+}
+
+/// See [`SharedTexts`]: 128 MiB, over three times what a 190,000-plugin scan's texts take.
+pub(crate) const SHARED_TEXT_BUDGET: usize = 128 << 20;
+
+#[derive(Default)]
+pub(crate) struct PluginTexts {
+    pub(crate) name: Option<Arc<str>>,
+    pub(crate) description: Option<Arc<str>>,
+    pub(crate) synopsis: Option<Arc<str>>,
+    pub(crate) solution: Option<Arc<str>>,
+}
+
+impl SharedTexts {
+    /// Slots for at most `budget` bytes of text.
+    pub(crate) fn new(budget: usize) -> SharedTexts {
+        // Slot 0 is for no plugin in particular: plugins seen after the budget is spent.
+        SharedTexts { slots: HashMap::default(), texts: vec![PluginTexts::default()], room: budget }
+    }
+
+    /// The plugin's slot, made on first sight while the budget lasts; slot 0 after.
+    pub(crate) fn slot(&mut self, plugin_id: &str) -> usize {
+        if let Some(&i) = self.slots.get(plugin_id) {
+            return i;
+        }
+        if self.room == 0 {
+            return 0;
+        }
+        self.texts.push(PluginTexts::default());
+        let i = self.texts.len() - 1;
+        self.slots.insert(CompactString::from(plugin_id), i);
+        i
+    }
+}
+
+/// `text` as a shared string: the slot's when equal, else a new one, which the slot then holds
+/// if it fits in the `room` left.
+pub(crate) fn share(slot: &mut Option<Arc<str>>, room: &mut usize, text: &str) -> Arc<str> {
+    if let Some(a) = slot
+        && **a == *text
+    {
+        return Arc::clone(a);
+    }
+    let a: Arc<str> = Arc::from(text);
+    if text.len() <= *room {
+        *room -= text.len();
+        *slot = Some(Arc::clone(&a));
+    } else {
+        // Spent: keep no more texts, and make no more slots.
+        *room = 0;
+    }
+    a
 }
 
 #[cfg(test)]

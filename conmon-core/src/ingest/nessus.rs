@@ -14,7 +14,6 @@
 //! else `HOST_START`/`HOST_END` text read as UTC (Nessus writes them without a zone).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::io::BufRead;
 use std::sync::Arc;
 
@@ -22,6 +21,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
+use super::common::{SHARED_TEXT_BUDGET, SharedTexts, share};
 use super::xml::{TextBuf, attr, check_name, err_at, read_error, read_text_raw, resolve_ref};
 use super::{HostScan, ScanContext, ScanFile, ScanSet};
 use crate::error::{Error, Result};
@@ -131,76 +131,6 @@ struct Host {
     credentialed_tag: Option<bool>,
     credentialed_plugin: Option<(bool, &'static str)>,
     items: Vec<Item>,
-}
-
-/// The texts Nessus repeats on every finding of one plugin (its name, description, synopsis and
-/// solution), kept once and shared by those findings: a scan of a thousand hosts would otherwise
-/// hold each plugin's description a thousand times. Each plugin has a slot holding the last text
-/// of each kind seen for it; a finding whose text differs (a merged file from two plugin feeds, a
-/// compliance check) gets its own, and the slot moves to it. Sharing never changes a text: a
-/// finding gets a slot's text only when it is byte for byte the one it read.
-///
-/// The slots hold at most [`SHARED_TEXT_BUDGET`] bytes of text. That bounds what sharing adds when
-/// findings are streamed to a sink rather than kept (a file of a million distinct plugin IDs would
-/// otherwise keep all their texts alive); past it, no new text is kept in a slot and new plugins
-/// get no slot of their own.
-struct SharedTexts {
-    slots: HashMap<CompactString, usize, foldhash::fast::RandomState>,
-    texts: Vec<PluginTexts>,
-    /// Bytes of text that may still be placed in a slot.
-    room: usize,
-}
-
-/// See [`SharedTexts`]: 128 MiB, over three times what a 190,000-plugin scan's texts take.
-const SHARED_TEXT_BUDGET: usize = 128 << 20;
-
-#[derive(Default)]
-struct PluginTexts {
-    name: Option<Arc<str>>,
-    description: Option<Arc<str>>,
-    synopsis: Option<Arc<str>>,
-    solution: Option<Arc<str>>,
-}
-
-impl SharedTexts {
-    /// Slots for at most `budget` bytes of text.
-    fn new(budget: usize) -> SharedTexts {
-        // Slot 0 is for no plugin in particular: plugins seen after the budget is spent.
-        SharedTexts { slots: HashMap::default(), texts: vec![PluginTexts::default()], room: budget }
-    }
-
-    /// The plugin's slot, made on first sight while the budget lasts; slot 0 after.
-    fn slot(&mut self, plugin_id: &str) -> usize {
-        if let Some(&i) = self.slots.get(plugin_id) {
-            return i;
-        }
-        if self.room == 0 {
-            return 0;
-        }
-        self.texts.push(PluginTexts::default());
-        let i = self.texts.len() - 1;
-        self.slots.insert(CompactString::from(plugin_id), i);
-        i
-    }
-}
-
-/// `text` as a shared string: the slot's when equal, else a new one, which the slot then holds
-/// if it fits in the `room` left.
-fn share(slot: &mut Option<Arc<str>>, room: &mut usize, text: &str) -> Arc<str> {
-    if let Some(a) = slot
-        && **a == *text
-    {
-        return Arc::clone(a);
-    }
-    let a: Arc<str> = Arc::from(text);
-    if text.len() <= *room {
-        *room -= text.len();
-        *slot = Some(Arc::clone(&a));
-    } else {
-        // Spent: keep no more texts, and make no more slots.
-        *room = 0;
-    }
-    a
 }
 
 /// A long field's text from the buffer, left-trimmed (the buffer is right-trimmed), shared through

@@ -23,7 +23,7 @@ use std::io::BufRead;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
-use super::common::{Counting, Tally, cvss};
+use super::common::{Counting, SHARED_TEXT_BUDGET, SharedTexts, Tally, cvss, share};
 use super::{ScanSet, nessus::MAX_FIELD_BYTES};
 use crate::error::{Error, Location, Result};
 use crate::model::{Asset, AssetType, Finding, FindingKind, SourceFormat};
@@ -167,6 +167,8 @@ pub fn read<R: BufRead>(mut reader: R, label: &str) -> Result<ScanSet> {
     let state = foldhash::quality::RandomState::default();
     let mut merge: HashMap<u64, usize, rustc_hash::FxBuildHasher> = HashMap::default();
     let mut last_asset: Option<std::sync::Arc<Asset>> = None;
+    // A plugin's name, description and solution repeat on every row it fires on: kept once.
+    let mut shared = SharedTexts::new(SHARED_TEXT_BUDGET);
     let mut record = csv::StringRecord::new();
     let mut row: u64 = 1;
     loop {
@@ -257,7 +259,9 @@ pub fn read<R: BufRead>(mut reader: R, label: &str) -> Result<ScanSet> {
             _ => std::sync::Arc::new(asset),
         };
         last_asset = Some(asset.clone());
+        let texts = shared.slot(plugin);
         let name = Some(get(Col::Name)).filter(|s| !s.is_empty()).unwrap_or(plugin);
+        let name = share(&mut shared.texts[texts].name, &mut shared.room, name);
         let mut f = Finding::new(
             SourceFormat::TenableCsv,
             tally.scanner.clone().unwrap_or_default(),
@@ -292,8 +296,14 @@ pub fn read<R: BufRead>(mut reader: R, label: &str) -> Result<ScanSet> {
             }
         }
         let description = get(Col::Description);
-        f.description = if description.is_empty() { get(Col::Synopsis) } else { description }.into();
-        f.solution = Some(get(Col::Solution)).filter(|s| !s.is_empty() && *s != "n/a").map(Into::into);
+        f.description = if description.is_empty() {
+            share(&mut shared.texts[texts].synopsis, &mut shared.room, get(Col::Synopsis))
+        } else {
+            share(&mut shared.texts[texts].description, &mut shared.room, description)
+        };
+        f.solution = Some(get(Col::Solution))
+            .filter(|s| !s.is_empty() && *s != "n/a")
+            .map(|s| share(&mut shared.texts[texts].solution, &mut shared.room, s));
         f.see_also = get(Col::SeeAlso).split_whitespace().map(str::to_string).collect();
         let output = get(Col::Output);
         if !output.is_empty() {
@@ -455,5 +465,31 @@ mod tests {
     fn delimiters() {
         assert_eq!(delimiter(b"Plugin ID;CVE;\"a,b\";Host\n1;2;3;4"), b';');
         assert_eq!(delimiter(b"Plugin ID,CVE,\"a;b;c\",Host"), b',');
+    }
+
+    #[test]
+    fn a_plugins_texts_are_shared_across_rows() {
+        use std::sync::Arc;
+        let csv = "Plugin,Plugin Name,Severity,Host,Port,Protocol,Description,Solution,Synopsis\n\
+                   10,Ten,High,10.0.0.1,22,tcp,Same text.,Patch it.,s\n\
+                   20,Twenty,Low,10.0.0.1,0,tcp,,n/a,Only a synopsis.\n\
+                   10,Ten,High,10.0.0.2,22,tcp,Same text.,Patch it.,s\n\
+                   10,Ten v2,High,10.0.0.3,22,tcp,Newer text.,Upgrade.,s\n\
+                   20,Twenty,Low,10.0.0.3,0,tcp,,n/a,Only a synopsis.\n";
+        let set = read(csv.as_bytes(), "t.csv").unwrap_or_default();
+        let f = &set.findings;
+        assert_eq!(f.len(), 5);
+        assert_eq!(
+            (&*f[0].name, &*f[0].description, f[0].solution.as_deref()),
+            ("Ten", "Same text.", Some("Patch it."))
+        );
+        assert!(Arc::ptr_eq(&f[0].name, &f[2].name) && Arc::ptr_eq(&f[0].description, &f[2].description));
+        assert!(f[0].solution.as_ref().zip(f[2].solution.as_ref()).is_some_and(|(a, b)| Arc::ptr_eq(a, b)));
+        assert_eq!(
+            (&*f[3].name, &*f[3].description, f[3].solution.as_deref()),
+            ("Ten v2", "Newer text.", Some("Upgrade."))
+        );
+        assert_eq!((&*f[1].description, f[1].solution.as_deref()), ("Only a synopsis.", None));
+        assert!(Arc::ptr_eq(&f[1].description, &f[4].description));
     }
 }

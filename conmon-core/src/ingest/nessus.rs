@@ -883,17 +883,21 @@ mod tests {
         let doc =
             format!("<NessusClientData_v2><Report>{}{}{}</Report></NessusClientData_v2>", host(1), host(2), host(3));
         // Room for plugin 1's name and description ("P1", "Text of 1."), then plugin 2's name.
-        let mut findings = Vec::new();
-        let r = read_sharing(
-            doc.as_bytes(),
-            "budget.nessus",
-            &mut |f| {
-                findings.push(f);
-                Ok(())
-            },
-            14,
-        );
-        assert!(r.is_ok());
+        let collect = |budget: usize| {
+            let mut out = Vec::new();
+            let r = read_sharing(
+                doc.as_bytes(),
+                "budget.nessus",
+                &mut |f| {
+                    out.push(f);
+                    Ok(())
+                },
+                budget,
+            );
+            assert!(r.is_ok());
+            out
+        };
+        let findings = collect(14);
         let f = &findings;
         assert_eq!(f.len(), 6);
         for (i, want) in [(0, "1"), (1, "2"), (2, "1"), (3, "3"), (4, "1"), (5, "3")] {
@@ -904,17 +908,7 @@ mod tests {
         // Plugin 2's description did not fit, which spent the budget: plugin 3 gets slot 0, which
         // keeps nothing, so each of its findings has its own copy of the same texts.
         assert!(!Arc::ptr_eq(&f[3].name, &f[5].name) && !Arc::ptr_eq(&f[3].description, &f[5].description));
-        let mut big = Vec::new();
-        let r = read_sharing(
-            doc.as_bytes(),
-            "budget.nessus",
-            &mut |f| {
-                big.push(f);
-                Ok(())
-            },
-            SHARED_TEXT_BUDGET,
-        );
-        assert!(r.is_ok());
+        let big = collect(SHARED_TEXT_BUDGET);
         assert_eq!(big, findings, "the budget changes what is shared, never a text");
     }
 }

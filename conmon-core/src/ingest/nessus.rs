@@ -707,7 +707,10 @@ fn finish_host(host: Host, label: &str, set: &mut Out<'_>) -> Result<()> {
                 Some(c) => compact_str::format_compact!("nessus-compliance:{}:{c}", item.plugin_id),
                 None => compact_str::format_compact!("nessus-compliance:{}", item.plugin_id),
             };
-            let name = item.compliance_check_name.as_deref().map_or_else(|| Arc::clone(&item.plugin_name), Arc::from);
+            let name = match item.compliance_check_name.as_deref() {
+                Some(check_name) => Arc::from(check_name),
+                None => item.plugin_name,
+            };
             (FindingKind::Configuration, key, name)
         } else {
             // Built by hand: `format!` costs more than the copy on this per-finding path. Inline
@@ -715,7 +718,7 @@ fn finish_host(host: Host, label: &str, set: &mut Out<'_>) -> Result<()> {
             let mut key = CompactString::with_capacity("nessus:".len() + item.plugin_id.len());
             key.push_str("nessus:");
             key.push_str(&item.plugin_id);
-            (FindingKind::Vulnerability, key, Arc::clone(&item.plugin_name))
+            (FindingKind::Vulnerability, key, item.plugin_name)
         };
         // Both were left-trimmed when read.
         let description = if item.description.trim().is_empty() { item.synopsis } else { item.description };

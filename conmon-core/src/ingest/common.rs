@@ -460,7 +460,8 @@ pub(crate) struct SharedTexts {
     pub(crate) room: usize,
 }
 
-/// See [`SharedTexts`]: 128 MiB, over three times what a 190,000-plugin scan's texts take.
+/// See [`SharedTexts`]: 128 MiB, more than the texts of all 190,000 plugins the scale generator
+/// draws from (about 80 MB).
 pub(crate) const SHARED_TEXT_BUDGET: usize = 128 << 20;
 
 #[derive(Default)]

@@ -98,9 +98,9 @@ pub struct Finding {
     pub source_format: SourceFormat,
     // The short identifiers below are `CompactString`s: up to 24 bytes they live inside the
     // finding, with no allocation of their own (a plugin ID, `nessus:19506`, `tcp`, a CVE ID).
-    // A million findings then cost some ten million fewer allocations, and reconciliation and
-    // validation read the keys they group by without following a pointer. They serialise as
-    // plain strings.
+    // A Nessus finding then costs 6.7 fewer allocations (callgrind, 10k findings: 249,619 to
+    // 182,603 for the whole monthly job), and reconciliation and validation read the keys they
+    // group by without following a pointer. They serialise as plain strings.
     /// Scanner product name (`Nessus`, `Trivy`, ...), for POA&M column E.
     #[schemars(with = "String")]
     pub scanner: CompactString,

@@ -157,6 +157,9 @@ struct State {
     shared: SharedTexts,
     depth: u32,
     seen_root: bool,
+    /// The last host's emptied item list, kept for the next host so that its items do not regrow
+    /// a fresh list by doubling (each step copies every item so far).
+    spare_items: Vec<Item>,
 }
 
 /// Reads a Nessus v2 document.
@@ -277,6 +280,7 @@ fn read_sharing<R: BufRead>(
         shared: SharedTexts::new(budget),
         depth: 0,
         seen_root: false,
+        spare_items: Vec::new(),
     };
     loop {
         let pos = xml.buffer_position() + skipped;
@@ -390,7 +394,7 @@ fn start(st: &mut State, e: &BytesStart<'_>, pos: u64) -> Result<()> {
         "NessusClientData_v2" => st.seen_root = true,
         "ReportHost" => {
             let name = attr(e, "name", &label, pos)?.unwrap_or_default();
-            st.host = Some(Host { name, ..Host::default() });
+            st.host = Some(Host { name, items: std::mem::take(&mut st.spare_items), ..Host::default() });
         }
         "tag" if st.host.is_some() && st.item.is_none() => {
             st.tag = Some(attr(e, "name", &label, pos)?.unwrap_or_default());
@@ -640,7 +644,12 @@ fn end(st: &mut State, name: &str, pos: u64, set: &mut Out<'_>) -> Result<()> {
         }
         "ReportHost" => {
             if let Some(host) = st.host.take() {
-                finish_host(host, &label, set)?;
+                let mut items = finish_host(host, &label, set)?;
+                // Kept only up to a modest size: one huge host must not pin its memory.
+                if items.capacity() <= SPARE_ITEMS_MAX {
+                    items.clear();
+                    st.spare_items = items;
+                }
             }
         }
         _ => {}
@@ -671,7 +680,12 @@ fn note_scan_info(host: &mut Host, item: &Item) {
     }
 }
 
-fn finish_host(host: Host, label: &str, set: &mut Out<'_>) -> Result<()> {
+/// Most items a kept item list may hold room for (see `State::spare_items`).
+const SPARE_ITEMS_MAX: usize = 16 * 1024;
+
+/// Emits the host's findings and its scan record; gives back its item list, emptied.
+fn finish_host(mut host: Host, label: &str, set: &mut Out<'_>) -> Result<Vec<Item>> {
+    let mut items = std::mem::take(&mut host.items);
     let identifier = host.ip.clone().unwrap_or_else(|| host.name.clone());
     let asset = std::sync::Arc::new(Asset {
         identifier: identifier.clone(),
@@ -688,8 +702,8 @@ fn finish_host(host: Host, label: &str, set: &mut Out<'_>) -> Result<()> {
         (None, None) => (None, None),
     };
     let observed = host.end_ts.or(host.end).or(host.start_ts).or(host.start);
-    let count = host.items.len() as u64;
-    for item in host.items {
+    let count = items.len() as u64;
+    for item in items.drain(..) {
         let mut cvss = item.cvss;
         let [v2, v3, v4] = item.cvss_vectors;
         if let Some(c) = cvss.v2.as_mut() {
@@ -769,7 +783,7 @@ fn finish_host(host: Host, label: &str, set: &mut Out<'_>) -> Result<()> {
         source_format: SourceFormat::Nessus,
         finding_count: count,
     });
-    Ok(())
+    Ok(items)
 }
 
 #[cfg(test)]

@@ -652,3 +652,45 @@ fn deviations_count_from_their_dates_not_from_the_register_file() {
     assert_eq!(v.operational_requirement, DeviationFlag::Pending);
     assert!(kinds(&m2, "V-1").contains(&ChangeKind::DeviationChanged));
 }
+
+#[test]
+fn each_sheet_keeps_last_months_order_and_new_items_follow_in_finding_order() {
+    let mut previous = Poam { id_high_water: 110, ..Poam::default() };
+    let make = |id: &str, plugin: &str, host: &str, closed: bool| {
+        let mut i = PoamItem::new(id, d("2026-01-05"), RiskRating::Moderate);
+        i.weakness_source_identifier = plugin.into();
+        i.weakness_detector_source = "Nessus".into();
+        i.assets = vec![AssetRef::host(host)];
+        i.scheduled_completion_date = Some(d("2026-04-05"));
+        if closed {
+            i.closure = Some(Closure { date: d("2026-01-20"), reason: ClosureReason::Remediated });
+        }
+        i
+    };
+    // Deliberately out of ID order: the order is last month's, not a sort. The hosts of the open
+    // and configuration items are not scanned this month, so those items stay where they are.
+    previous.open = vec![
+        make("V-105", "105", "10.9.0.1", false),
+        make("V-102", "102", "10.0.0.5", false),
+        make("V-110", "110", "10.9.0.2", false),
+    ];
+    previous.closed = vec![make("V-103", "103", "10.9.0.3", true), make("V-101", "101", "10.9.0.4", true)];
+    previous.configuration_findings =
+        vec![make("V-107", "107", "10.9.0.5", false), make("V-104", "104", "10.9.0.6", false)];
+    let month = scans(
+        vec![
+            nessus("500", "10.0.0.5", "2026-02-09", 5.0),
+            nessus("102", "10.0.0.5", "2026-02-09", 5.0),
+            nessus("400", "10.0.0.5", "2026-02-09", 5.0),
+        ],
+        vec![host("10.0.0.5", "2026-02-09", true)],
+    );
+    let r = run(&previous, &month, &[], "2026-02-10");
+    let ids = |items: &[PoamItem]| items.iter().map(|i| i.poam_id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&r.poam.open), ["V-105", "V-102", "V-110", "V-111", "V-112"]);
+    assert_eq!(item(&r.poam, "V-111").weakness_source_identifier, "500");
+    assert_eq!(item(&r.poam, "V-112").weakness_source_identifier, "400");
+    assert_eq!(ids(&r.poam.closed), ["V-103", "V-101"]);
+    assert_eq!(ids(&r.poam.configuration_findings), ["V-107", "V-104"]);
+    assert_eq!(r.poam.id_high_water, 112);
+}

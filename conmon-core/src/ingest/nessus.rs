@@ -172,17 +172,44 @@ pub fn read<R: BufRead>(reader: R, label: &str) -> Result<ScanSet> {
     Ok(ScanSet { findings, context })
 }
 
+/// [`read`] without the fast path for the markup inside a `<ReportItem>`: every event from
+/// quick-xml. Not for use: the fuzz target `nessus` reads each input both ways, through a buffer
+/// of `capacity` bytes, and requires the same findings or the same error.
+#[doc(hidden)]
+pub fn read_quick_xml_only<R: BufRead>(reader: R, label: &str) -> Result<ScanSet> {
+    let mut findings = Vec::new();
+    let context = read_sharing(
+        reader,
+        label,
+        &mut |f| {
+            findings.push(f);
+            Ok(())
+        },
+        SHARED_TEXT_BUDGET,
+        false,
+    )?;
+    Ok(ScanSet { findings, context })
+}
+
 /// Open element names, for end-tag checking without an allocation per element.
 #[derive(Debug, Default)]
 struct NameStack {
     names: String,
     starts: Vec<usize>,
+    /// Whether each element's start tag was read by [`peek_tag`] rather than by quick-xml.
+    fast: Vec<bool>,
 }
 
 impl NameStack {
-    fn push(&mut self, name: &str) {
+    fn push(&mut self, name: &str, fast: bool) {
         self.starts.push(self.names.len());
+        self.fast.push(fast);
         self.names.push_str(name);
+    }
+
+    /// Whether the innermost open element's start tag was read by [`peek_tag`].
+    fn top_is_fast(&self) -> bool {
+        self.fast.last() == Some(&true)
     }
 
     fn pop(&mut self, name: &str) -> std::result::Result<(), String> {
@@ -193,8 +220,91 @@ impl NameStack {
             return Err(format!("mismatched end tag: expected </{}>, found </{name}>", &self.names[start..]));
         }
         self.names.truncate(start);
+        self.fast.pop();
         Ok(())
     }
+}
+
+/// A tag [`peek_tag`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    Start,
+    End,
+}
+
+/// The longest element name [`peek_tag`] takes (Nessus's longest is under 40 bytes).
+const FAST_NAME_MAX: usize = 64;
+
+/// The fast path for the markup that makes up most of a Nessus file: the children of a
+/// `<ReportItem>` (`<cve>CVE-2024-1234</cve>`), one quick-xml event each for the start tag, the
+/// end tag and the line break between them. Looks at the bytes already buffered for: text that
+/// no field keeps (only when `skip_text`), then a start tag without attributes or an end tag,
+/// whose name is plain ASCII. Returns the length of the text, the length of the tag, its kind,
+/// and the length of its name (copied into `name`); nothing is consumed.
+///
+/// Everything else gives `None` and is left to quick-xml, which reads it exactly as before, errors
+/// included: a reference in the text (it must resolve), invalid UTF-8, a comment, CDATA, a
+/// processing instruction, attributes, whitespace inside the tag, a name that does not start like
+/// one, a tag that runs past the buffer, the end of the input, or a read error.
+fn peek_tag<R: BufRead>(
+    r: &mut R,
+    skip_text: bool,
+    name: &mut [u8; FAST_NAME_MAX],
+) -> Option<(usize, usize, Tag, usize)> {
+    let buf = r.fill_buf().ok()?;
+    let lt = memchr::memchr(b'<', buf)?;
+    if lt > 0 {
+        let text = &buf[..lt];
+        if !skip_text || memchr::memchr(b'&', text).is_some() || std::str::from_utf8(text).is_err() {
+            return None;
+        }
+    }
+    let rest = &buf[lt + 1..];
+    let (kind, from) = if rest.first() == Some(&b'/') { (Tag::End, 1) } else { (Tag::Start, 0) };
+    let window = rest.get(from..rest.len().min(from + FAST_NAME_MAX + 1))?;
+    let gt = memchr::memchr(b'>', window)?;
+    let n = &window[..gt];
+    let first = *n.first()?;
+    // The first character as `check_name` wants it; then name characters only.
+    if !(first.is_ascii_alphabetic() || first == b'_' || first == b':')
+        || !n.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'.' | b'-'))
+    {
+        return None;
+    }
+    name[..n.len()].copy_from_slice(n);
+    Some((lt, 1 + from + gt + 1, kind, n.len()))
+}
+
+/// A start tag other than `<Policy>`, however it was read: the element opens, then the text of a
+/// field that is kept is read straight from the bytes (`at`: their offset). Returns the bytes read
+/// behind quick-xml's back.
+#[allow(clippy::too_many_arguments)]
+fn on_start<R: BufRead>(
+    st: &mut State,
+    stack: &mut NameStack,
+    r: &mut R,
+    e: &BytesStart<'_>,
+    name: &str,
+    pos: u64,
+    at: u64,
+    fast: bool,
+) -> Result<u64> {
+    st.depth += 1;
+    stack.push(name, fast);
+    start(st, e, pos)?;
+    if st.field.is_some() || st.tag.is_some() {
+        // Text of a field we keep: read it capped, straight from the bytes.
+        let label = std::rc::Rc::clone(&st.label);
+        return read_text_raw(r, &mut st.text, &label, at);
+    }
+    Ok(0)
+}
+
+/// An end tag, however it was read.
+fn on_end(st: &mut State, stack: &mut NameStack, name: &str, pos: u64, set: &mut Out<'_>) -> Result<()> {
+    st.depth = st.depth.saturating_sub(1);
+    stack.pop(name).map_err(|msg| err_at(&st.label, pos, None, Error::parse(msg)))?;
+    end(st, name, pos, set)
 }
 
 /// Consumes bytes through the first occurrence of `needle` (which may straddle two buffer
@@ -250,21 +360,26 @@ pub fn read_with<R: BufRead>(
     label: &str,
     sink: &mut dyn FnMut(Finding) -> Result<()>,
 ) -> Result<ScanContext> {
-    read_sharing(reader, label, sink, SHARED_TEXT_BUDGET)
+    read_sharing(reader, label, sink, SHARED_TEXT_BUDGET, true)
 }
 
-/// [`read_with`], sharing at most `budget` bytes of plugin texts.
+/// [`read_with`], sharing at most `budget` bytes of plugin texts, with or without the fast path
+/// ([`peek_tag`]; tests read every document both ways).
 fn read_sharing<R: BufRead>(
     reader: R,
     label: &str,
     sink: &mut dyn FnMut(Finding) -> Result<()>,
     budget: usize,
+    peek: bool,
 ) -> Result<ScanContext> {
     let mut xml = Reader::from_reader(super::xml::NulGuard::new(reader));
     xml.config_mut().trim_text(false);
     // End names are checked against our own stack (below), because the Policy block is skipped
     // on raw bytes, which quick-xml's stack would not know about.
     xml.config_mut().check_end_names = false;
+    // quick-xml still keeps a stack of its own, which misses the tags the fast path reads (and
+    // the Policy block): an end tag it did not see open is not its error to report but ours.
+    xml.config_mut().allow_unmatched_ends = true;
     let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
     let mut stack = NameStack::default();
     // Bytes consumed behind quick-xml's back (the Policy block), added to its positions.
@@ -282,10 +397,41 @@ fn read_sharing<R: BufRead>(
         seen_root: false,
         spare_items: Vec::new(),
     };
+    // Whether quick-xml stands where the fast path may read ahead of it: after a start, end or
+    // empty tag (quick-xml then expects text or markup). After a text event it has already seen
+    // the next `<` and must read the tag itself.
+    let mut fast = false;
+    let mut name_buf = [0u8; FAST_NAME_MAX];
     loop {
+        if fast && peek {
+            let skip_text = st.field.is_none() && st.tag.is_none();
+            if let Some((text_len, tag_len, kind, n)) = peek_tag(xml.get_mut(), skip_text, &mut name_buf) {
+                let name = std::str::from_utf8(&name_buf[..n]).unwrap_or_default();
+                // `<Policy>` is skipped below; an element quick-xml opened, quick-xml closes.
+                let take = match kind {
+                    Tag::Start => name != "Policy",
+                    Tag::End => stack.top_is_fast(),
+                };
+                if take {
+                    let pos = xml.buffer_position() + skipped + text_len as u64;
+                    xml.get_mut().consume(text_len + tag_len);
+                    skipped += (text_len + tag_len) as u64;
+                    match kind {
+                        Tag::Start => {
+                            let at = xml.buffer_position() + skipped;
+                            let e = BytesStart::new(name);
+                            skipped += on_start(&mut st, &mut stack, xml.get_mut(), &e, name, pos, at, true)?;
+                        }
+                        Tag::End => on_end(&mut st, &mut stack, name, pos, &mut set)?,
+                    }
+                    continue;
+                }
+            }
+        }
         let pos = xml.buffer_position() + skipped;
         let event =
             xml.read_event_into(&mut buf).map_err(|e| read_error(&e, pos, xml.error_position() + skipped, label))?;
+        fast = matches!(event, Event::Start(_) | Event::End(_) | Event::Empty(_));
         match event {
             Event::Start(e) => {
                 let name = e.name().0;
@@ -305,14 +451,8 @@ fn read_sharing<R: BufRead>(
                         })?;
                     skipped += n;
                 } else {
-                    st.depth += 1;
-                    stack.push(name);
-                    start(&mut st, &e, pos)?;
-                    if st.field.is_some() || st.tag.is_some() {
-                        // Text of a field we keep: read it capped, straight from the bytes.
-                        let at = xml.buffer_position() + skipped;
-                        skipped += read_text_raw(xml.get_mut(), &mut st.text, label, at)?;
-                    }
+                    let at = xml.buffer_position() + skipped;
+                    skipped += on_start(&mut st, &mut stack, xml.get_mut(), &e, name, pos, at, false)?;
                 }
             }
             Event::Empty(e) => {
@@ -322,12 +462,7 @@ fn read_sharing<R: BufRead>(
                     end(&mut st, "ReportItem", pos, &mut set)?;
                 }
             }
-            Event::End(e) => {
-                st.depth = st.depth.saturating_sub(1);
-                let name = e.name().0;
-                stack.pop(name).map_err(|msg| err_at(label, pos, None, Error::parse(msg)))?;
-                end(&mut st, name, pos, &mut set)?;
-            }
+            Event::End(e) => on_end(&mut st, &mut stack, e.name().0, pos, &mut set)?,
             Event::Text(t) => {
                 if st.field.is_some() || st.tag.is_some() {
                     st.text.push(&t.xml10_content());
@@ -805,6 +940,123 @@ mod tests {
 
     use super::*;
 
+    /// A document with every construct the fast path must leave to quick-xml, between and inside
+    /// the children of a `<ReportItem>`.
+    const AWKWARD: &str = concat!(
+        "<?xml version=\"1.0\" ?>\n<NessusClientData_v2>\n<Policy><policyName>p</policyName>",
+        "<Preferences><value>a &lt; b</value></Preferences></Policy>\n<Report name=\"r\">\n",
+        "<ReportHost name=\"h1\"><HostProperties>\n<tag name=\"host-ip\">10.0.0.1</tag>\n",
+        "<tag name=\"HOST_END_TIMESTAMP\">1767225600</tag><tag>no name</tag>\n</HostProperties>\n",
+        "<ReportItem port=\"443\" svc_name=\"www\" protocol=\"tcp\" severity=\"3\" pluginID=\"101\" ",
+        "pluginName=\"One &amp; two\" pluginFamily=\"Web\">\n",
+        "<fname>a &amp; b.nasl</fname>\n<!-- a comment -->\n<plugin_type>remote</plugin_type>",
+        "<?pi between children?>\n<description>Line one\r\nline &#x32; &lt;three&gt;</description>\n",
+        "<cve>CVE-2024-0001</cve><cve >CVE-2024-0002</cve ><cve a=\"b\">CVE-2024-0003</cve>\n",
+        "<cvss3_base_score>8.1</cvss3_base_score>\n<cvss3_vector>CVSS:3.1/AV:N</cvss3_vector>\n",
+        "<plugin_output>before<b>bold</b>after <![CDATA[<raw> & ]]> tail</plugin_output>\n",
+        "<exploit_available/>\n<see_also>https://a.invalid/1\nhttps://a.invalid/2</see_also>\n",
+        "<an_element_name_longer_than_sixty_four_bytes_which_the_fast_path_leaves_alone>x",
+        "</an_element_name_longer_than_sixty_four_bytes_which_the_fast_path_leaves_alone>\n",
+        "<\u{fc}n\u{ef}>non-ASCII name</\u{fc}n\u{ef}>\n<risk_factor>High</risk_factor>\n",
+        "<vuln_publication_date>2024/01/31</vuln_publication_date><solution>Upgrade.</solution>",
+        "<synopsis>Short.</synopsis></ReportItem>\n",
+        "<ReportItem port=\"0\" severity=\"1\" pluginID=\"202\" pluginName=\"Check\" ",
+        "pluginFamily=\"Policy Compliance\"><cm:compliance-check-name>Check A</cm:compliance-check-name>",
+        "<cm:compliance-result>FAILED</cm:compliance-result><description></description></ReportItem>\n",
+        "<ReportItem port=\"22\" severity=\"2\" pluginID=\"303\" pluginName=\"Empty\" />\n",
+        "</ReportHost>\n<ReportHost name=\"h2\"><HostProperties><tag name=\"host-fqdn\">b.example</tag>",
+        "</HostProperties><ReportItem port=\"0\" severity=\"4\" pluginID=\"101\" pluginName=\"One &amp; two\">",
+        "<description>Line one\nline 2 &lt;three&gt;</description><cvss_base_score>10.0</cvss_base_score>",
+        "</ReportItem></ReportHost>\n</Report>\n</NessusClientData_v2>\n"
+    );
+
+    /// A document read with and without the fast path, through a buffer of `cap` bytes: the
+    /// findings and the context, or the error as it is shown.
+    fn read_both_ways(doc: &[u8], cap: usize) -> [std::result::Result<(Vec<Finding>, ScanContext), String>; 2] {
+        [true, false].map(|peek| {
+            let mut out = Vec::new();
+            let r = read_sharing(
+                BufReader::with_capacity(cap, doc),
+                "x.nessus",
+                &mut |f| {
+                    out.push(f);
+                    Ok(())
+                },
+                SHARED_TEXT_BUDGET,
+                peek,
+            );
+            r.map(|c| (out, c)).map_err(|e| e.to_string())
+        })
+    }
+
+    #[test]
+    fn the_fast_path_reads_every_document_as_quick_xml_alone_does() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut docs: Vec<(String, Vec<u8>)> = vec![("awkward".into(), AWKWARD.as_bytes().to_vec())];
+        for dir in ["tests/fixtures/nessus", "tests/fixtures/hostile", "examples/data/monthly"] {
+            let mut stack = vec![root.join(dir)];
+            while let Some(d) = stack.pop() {
+                for entry in std::fs::read_dir(&d).unwrap() {
+                    let path = entry.unwrap().path();
+                    if path.is_dir() {
+                        stack.push(path);
+                    } else if path.extension().is_some_and(|e| e == "nessus") {
+                        docs.push((path.display().to_string(), std::fs::read(&path).unwrap()));
+                    }
+                }
+            }
+        }
+        assert!(docs.len() >= 6, "{} documents", docs.len());
+        let (mut read, mut failed) = (0, 0);
+        for (name, doc) in &docs {
+            // Tiny buffers put every tag across a refill somewhere: the fast path must give way.
+            for cap in [1, 2, 3, 5, 8, 13, 64, 300, 4096, 256 * 1024] {
+                let [fast, slow] = read_both_ways(doc, cap);
+                assert_eq!(fast, slow, "{name}, buffer of {cap} bytes");
+                if fast.is_ok() { read += 1 } else { failed += 1 }
+            }
+        }
+        // The awkward document itself reads, with what the fast path must not lose.
+        let [Ok((findings, context)), _] = read_both_ways(AWKWARD.as_bytes(), 256 * 1024) else {
+            panic!("the awkward document does not read")
+        };
+        assert!(read > 0 && failed > 0, "{read} read, {failed} failed");
+        assert_eq!(findings.len(), 4);
+        let f = &findings[0];
+        assert_eq!(f.cves, ["CVE-2024-0001", "CVE-2024-0002", "CVE-2024-0003"]);
+        assert_eq!(&*f.description, "Line one\nline 2 <three>");
+        assert_eq!(f.see_also, ["https://a.invalid/1", "https://a.invalid/2"]);
+        assert_eq!(f.vuln_published, NaiveDate::from_ymd_opt(2024, 1, 31));
+        assert_eq!(f.cvss.v3.as_ref().and_then(|c| c.vector.as_deref()), Some("CVSS:3.1/AV:N"));
+        assert_eq!(findings[1].kind, FindingKind::Configuration);
+        assert_eq!(findings[1].evidence.as_deref(), Some("FAILED"));
+        assert_eq!(context.hosts.len(), 2);
+        assert_eq!(findings[3].asset.fqdn.as_deref(), Some("b.example"));
+    }
+
+    #[test]
+    fn the_fast_path_and_quick_xml_agree_on_every_single_byte_change() {
+        // Each byte of the awkward document replaced in turn by a byte that changes the markup:
+        // well-formed or not, both readers must give the same findings or the same error.
+        let doc = AWKWARD.as_bytes();
+        let mut errors = 0;
+        for i in 0..doc.len() {
+            for b in [b'<', b'>', b'/', b'&', b' ', b'x', 0xFF] {
+                if doc[i] == b {
+                    continue;
+                }
+                let mut changed = doc.to_vec();
+                changed[i] = b;
+                for cap in [7, 4096] {
+                    let [fast, slow] = read_both_ways(&changed, cap);
+                    assert_eq!(fast, slow, "byte {i} set to {b:#04x}, buffer of {cap} bytes");
+                    errors += usize::from(fast.is_err());
+                }
+            }
+        }
+        assert!(errors > 1000, "{errors} errors");
+    }
+
     #[test]
     fn nessus_dates_read_directly_agree_with_chrono() {
         let chrono = |s: &str| {
@@ -954,6 +1206,7 @@ mod tests {
                     Ok(())
                 },
                 budget,
+                true,
             );
             assert!(r.is_ok());
             out

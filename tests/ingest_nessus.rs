@@ -222,3 +222,33 @@ fn formats_are_sniffed_by_content() {
     assert_eq!(detect_format(b"<?xml version=\"1.0\"?><NessusClientData_v2>"), Some(SourceFormat::Nessus));
     assert_eq!(detect_format(b"hello"), None);
 }
+
+#[test]
+fn shared_corpus_nessus_reads_the_same_with_and_without_the_fast_path() {
+    let Some(corpus) = shared_corpus() else {
+        eprintln!("skipped: ../shared/corpus is absent (the shared corpus is not in this checkout)");
+        return;
+    };
+    let mut entries: Vec<_> = std::fs::read_dir(corpus.join("nessus")).unwrap().map(|e| e.unwrap().path()).collect();
+    entries.sort();
+    let mut findings = 0;
+    for path in &entries {
+        let bytes = std::fs::read(path).unwrap();
+        // A small buffer puts tags across refills all through the file; the default one is fast.
+        for capacity in [13, 256 * 1024] {
+            let read = |fast: bool| {
+                let r = std::io::BufReader::with_capacity(capacity, &bytes[..]);
+                let set = if fast {
+                    conmon_core::ingest::nessus::read(r, "corpus.nessus")
+                } else {
+                    conmon_core::ingest::nessus::read_quick_xml_only(r, "corpus.nessus")
+                };
+                set.map(|s| (s.findings, s.context)).map_err(|e| e.to_string())
+            };
+            let fast = read(true);
+            assert!(fast == read(false), "{}, buffer of {capacity} bytes", path.display());
+            findings += fast.map_or(0, |(f, _)| f.len());
+        }
+    }
+    assert!(findings > 1000, "{findings} findings in {} files", entries.len());
+}

@@ -164,30 +164,24 @@ struct State {
 
 /// Reads a Nessus v2 document.
 pub fn read<R: BufRead>(reader: R, label: &str) -> Result<ScanSet> {
-    let mut findings = Vec::new();
-    let context = read_with(reader, label, &mut |f| {
-        findings.push(f);
-        Ok(())
-    })?;
-    Ok(ScanSet { findings, context })
+    collect(reader, label, true)
 }
 
-/// [`read`] without the fast path for the markup inside a `<ReportItem>`: every event from
-/// quick-xml. Not for use: the fuzz target `nessus` reads each input both ways, through a buffer
-/// of `capacity` bytes, and requires the same findings or the same error.
+/// [`read`] without the fast path ([`peek_tag`]): every event from quick-xml. Not for use: tests
+/// and the fuzz target `nessus` read each input both ways and require the same findings or the
+/// same error.
 #[doc(hidden)]
 pub fn read_quick_xml_only<R: BufRead>(reader: R, label: &str) -> Result<ScanSet> {
+    collect(reader, label, false)
+}
+
+fn collect<R: BufRead>(reader: R, label: &str, peek: bool) -> Result<ScanSet> {
     let mut findings = Vec::new();
-    let context = read_sharing(
-        reader,
-        label,
-        &mut |f| {
-            findings.push(f);
-            Ok(())
-        },
-        SHARED_TEXT_BUDGET,
-        false,
-    )?;
+    let mut sink = |f| {
+        findings.push(f);
+        Ok(())
+    };
+    let context = read_sharing(reader, label, &mut sink, SHARED_TEXT_BUDGET, peek)?;
     Ok(ScanSet { findings, context })
 }
 
@@ -973,20 +967,11 @@ mod tests {
     /// A document read with and without the fast path, through a buffer of `cap` bytes: the
     /// findings and the context, or the error as it is shown.
     fn read_both_ways(doc: &[u8], cap: usize) -> [std::result::Result<(Vec<Finding>, ScanContext), String>; 2] {
-        [true, false].map(|peek| {
-            let mut out = Vec::new();
-            let r = read_sharing(
-                BufReader::with_capacity(cap, doc),
-                "x.nessus",
-                &mut |f| {
-                    out.push(f);
-                    Ok(())
-                },
-                SHARED_TEXT_BUDGET,
-                peek,
-            );
-            r.map(|c| (out, c)).map_err(|e| e.to_string())
-        })
+        [
+            read(BufReader::with_capacity(cap, doc), "x.nessus"),
+            read_quick_xml_only(BufReader::with_capacity(cap, doc), "x.nessus"),
+        ]
+        .map(|r| r.map(|s| (s.findings, s.context)).map_err(|e| e.to_string()))
     }
 
     #[test]

@@ -369,14 +369,15 @@ fn read_sharing<R: BufRead>(
     let mut xml = Reader::from_reader(super::xml::NulGuard::new(reader));
     xml.config_mut().trim_text(false);
     // End names are checked against our own stack (below), because the Policy block is skipped
-    // on raw bytes, which quick-xml's stack would not know about.
+    // on raw bytes and the fast path reads tags itself, which quick-xml's stack would not know about.
     xml.config_mut().check_end_names = false;
     // quick-xml still keeps a stack of its own, which misses the tags the fast path reads (and
     // the Policy block): an end tag it did not see open is not its error to report but ours.
     xml.config_mut().allow_unmatched_ends = true;
     let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
     let mut stack = NameStack::default();
-    // Bytes consumed behind quick-xml's back (the Policy block), added to its positions.
+    // Bytes consumed behind quick-xml's back (the Policy block, kept fields' text, the fast path's
+    // tags), added to its positions.
     let mut skipped: u64 = 0;
     let mut set = Out { context: ScanContext::default(), sink, findings: 0 };
     let mut st = State {

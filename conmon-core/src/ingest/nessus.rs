@@ -231,53 +231,170 @@ const FAST_NAME_MAX: usize = 64;
 
 /// The fast path for the markup that makes up most of a Nessus file: the children of a
 /// `<ReportItem>` (`<cve>CVE-2024-1234</cve>`), one quick-xml event each for the start tag, the
-/// end tag and the line break between them. Looks at the bytes already buffered for: text that
-/// no field keeps (only when `skip_text`), then a start tag without attributes or an end tag,
-/// whose name is plain ASCII. Returns the length of the text, the length of the tag, its kind,
-/// and the length of its name (copied into `name`); nothing is consumed.
+/// end tag and the line break between them, and the `<ReportItem>` start tags themselves. Looks at
+/// the bytes already buffered for: text that no field keeps (only when `skip_text`), then a start
+/// tag without attributes, an end tag, or a `<ReportItem>` start tag whose attributes
+/// [`scan_item_attrs`] takes; the name is plain ASCII. The name is copied into `name`, and a
+/// `<ReportItem>`'s attributes into `attrs` (their spans into `spans`); nothing is consumed.
 ///
 /// Everything else gives `None` and is left to quick-xml, which reads it exactly as before, errors
 /// included: a reference in the text (it must resolve), invalid UTF-8, a comment, CDATA, a
-/// processing instruction, attributes, whitespace inside the tag, a name that does not start like
-/// one, a tag that runs past the buffer, the end of the input, or a read error.
+/// processing instruction, attributes on any other element (or any [`scan_item_attrs`] leaves),
+/// whitespace inside the tag, a name that does not start like one, a tag that runs past the
+/// buffer, the end of the input, or a read error.
 fn peek_tag<R: BufRead>(
     r: &mut R,
     skip_text: bool,
     name: &mut [u8; FAST_NAME_MAX],
-) -> Option<(usize, usize, Tag, usize)> {
+    attrs: &mut String,
+    spans: &mut Vec<AttrSpan>,
+) -> Option<Peeked> {
     let buf = r.fill_buf().ok()?;
     let lt = memchr::memchr(b'<', buf)?;
     if lt > 0 {
         let text = &buf[..lt];
-        if !skip_text || memchr::memchr(b'&', text).is_some() || std::str::from_utf8(text).is_err() {
+        // (Mostly a line break: `is_ascii` first, for less than `from_utf8` costs per call.)
+        if !skip_text || memchr::memchr(b'&', text).is_some() || !(text.is_ascii() || std::str::from_utf8(text).is_ok())
+        {
             return None;
         }
     }
     let rest = &buf[lt + 1..];
     let (kind, from) = if rest.first() == Some(&b'/') { (Tag::End, 1) } else { (Tag::Start, 0) };
-    let window = rest.get(from..rest.len().min(from + FAST_NAME_MAX + 1))?;
-    let gt = memchr::memchr(b'>', window)?;
-    let n = &window[..gt];
-    let first = *n.first()?;
-    // The first character as `check_name` wants it; then name characters only.
-    if !(first.is_ascii_alphabetic() || first == b'_' || first == b':')
-        || !n.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'.' | b'-'))
-    {
+    let body = rest.get(from..)?;
+    // The name: name characters up to the first other byte, which must be in the buffer.
+    let n = body.iter().take(FAST_NAME_MAX + 1).position(|&b| !is_name_byte(b))?;
+    let first = *body.first()?;
+    // The first character as `check_name` wants it.
+    if n == 0 || n > FAST_NAME_MAX || !(first.is_ascii_alphabetic() || first == b'_' || first == b':') {
         return None;
     }
-    name[..n.len()].copy_from_slice(n);
-    Some((lt, 1 + from + gt + 1, kind, n.len()))
+    let (tail, has_attrs) = match body[n] {
+        b'>' => (1, false),
+        b' ' | b'\t' | b'\n' | b'\r' if kind == Tag::Start && &body[..n] == b"ReportItem" => {
+            let len = scan_item_attrs(&body[n..], spans)?;
+            attrs.clear();
+            attrs.push_str(std::str::from_utf8(&body[n..n + len]).ok()?);
+            (len, true)
+        }
+        _ => return None,
+    };
+    name[..n].copy_from_slice(&body[..n]);
+    Some(Peeked { text_len: lt, tag_len: 1 + from + n + tail, kind, name_len: n, has_attrs })
+}
+
+/// What [`peek_tag`] found: `text_len` bytes of text, then a tag of `tag_len` bytes.
+#[derive(Debug, Clone, Copy)]
+struct Peeked {
+    text_len: usize,
+    tag_len: usize,
+    kind: Tag,
+    name_len: usize,
+    /// A `<ReportItem>` start tag with its attributes scanned.
+    has_attrs: bool,
+}
+
+/// An attribute [`scan_item_attrs`] took: the byte ranges of its key and of its value.
+type AttrSpan = [usize; 4];
+
+/// Most attributes [`scan_item_attrs`] takes on one tag (Nessus writes seven).
+const FAST_ATTRS_MAX: usize = 16;
+
+fn is_name_byte(b: u8) -> bool {
+    BYTE_CLASS[usize::from(b)] & NAME != 0
+}
+
+/// [`BYTE_CLASS`] bits: a byte of an ASCII name; a byte that ends an attribute value as
+/// [`scan_item_attrs`] reads it (either quote, or a byte whose value XML would change).
+const NAME: u8 = 1;
+const VALUE_STOP: u8 = 2;
+
+/// One lookup per byte instead of a chain of comparisons (tags and attribute keys are short, so
+/// the bytes are checked one at a time).
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || matches!(c, b'_' | b':' | b'.' | b'-') {
+            t[b] |= NAME;
+        }
+        if matches!(c, b'"' | b'\'' | b'<' | b'&' | b'\t' | b'\n' | b'\r') {
+            t[b] |= VALUE_STOP;
+        }
+        b += 1;
+    }
+    t
+};
+
+/// The attributes of a `<ReportItem>` start tag as Nessus writes them, from the whitespace after
+/// the name: `key="value"` pairs (or single quotes), each after whitespace, up to `>`. Returns the
+/// length through the `>`, with each attribute's key and value spans in `spans`.
+///
+/// Only attributes whose value reads as it is written are taken: `None` (quick-xml reads the tag)
+/// for a reference, `<`, a tab or a line break in a value (XML turns those into spaces), a key that
+/// is not a plain ASCII name, whitespace around `=`, a missing quote, a repeated key, more than
+/// [`FAST_ATTRS_MAX`] attributes, `/>`, or a tag that runs past the buffer.
+fn scan_item_attrs(b: &[u8], spans: &mut Vec<AttrSpan>) -> Option<usize> {
+    spans.clear();
+    let mut i = 0;
+    loop {
+        let gap = i;
+        while b.get(i).is_some_and(|&c| matches!(c, b' ' | b'\t' | b'\n' | b'\r')) {
+            i += 1;
+        }
+        match *b.get(i)? {
+            b'>' => return Some(i + 1),
+            c if i > gap && (c.is_ascii_alphabetic() || c == b'_' || c == b':') => {}
+            _ => return None,
+        }
+        let key = i;
+        while b.get(i).is_some_and(|&c| is_name_byte(c)) {
+            i += 1;
+        }
+        let key_end = i;
+        if b.get(i) != Some(&b'=') {
+            return None;
+        }
+        let quote = *b.get(i + 1)?;
+        if quote != b'"' && quote != b'\'' {
+            return None;
+        }
+        let value = i + 2;
+        // The value ends at the first stop byte, which must be its own quote (the other quote
+        // goes on).
+        let mut value_end = value;
+        loop {
+            let c = *b.get(value_end)?;
+            if BYTE_CLASS[usize::from(c)] & VALUE_STOP != 0 {
+                if c == quote {
+                    break;
+                }
+                if c != b'"' && c != b'\'' {
+                    return None;
+                }
+            }
+            value_end += 1;
+        }
+        if spans.len() == FAST_ATTRS_MAX || spans.iter().any(|s| b[s[0]..s[1]] == b[key..key_end]) {
+            return None;
+        }
+        spans.push([key, key_end, value, value_end]);
+        i = value_end + 1;
+    }
 }
 
 /// A start tag other than `<Policy>`, however it was read: the element opens, then the text of a
-/// field that is kept is read straight from the bytes (`at`: their offset). Returns the bytes read
-/// behind quick-xml's back.
+/// field that is kept is read straight from the bytes (`at`: their offset). `item` holds a
+/// `<ReportItem>`'s attributes when [`peek_tag`] read them (`e` then has none). Returns the bytes
+/// read behind quick-xml's back.
 #[allow(clippy::too_many_arguments)]
 fn on_start<R: BufRead>(
     st: &mut State,
     stack: &mut NameStack,
     r: &mut R,
     e: &BytesStart<'_>,
+    item: Option<ItemAttrs<'_>>,
     name: &str,
     pos: u64,
     at: u64,
@@ -285,7 +402,7 @@ fn on_start<R: BufRead>(
 ) -> Result<u64> {
     st.depth += 1;
     stack.push(name, fast);
-    start(st, e, pos)?;
+    start(st, e, item, pos)?;
     if st.field.is_some() || st.tag.is_some() {
         // Text of a field we keep: read it capped, straight from the bytes.
         let label = std::rc::Rc::clone(&st.label);
@@ -397,11 +514,16 @@ fn read_sharing<R: BufRead>(
     // the next `<` and must read the tag itself.
     let mut fast = false;
     let mut name_buf = [0u8; FAST_NAME_MAX];
+    // A `<ReportItem>` start tag's attributes as the fast path read them, and their spans.
+    let mut attr_buf = String::with_capacity(1024);
+    let mut spans: Vec<AttrSpan> = Vec::with_capacity(FAST_ATTRS_MAX);
     loop {
         if fast && peek {
             let skip_text = st.field.is_none() && st.tag.is_none();
-            if let Some((text_len, tag_len, kind, n)) = peek_tag(xml.get_mut(), skip_text, &mut name_buf) {
-                let name = std::str::from_utf8(&name_buf[..n]).unwrap_or_default();
+            if let Some(Peeked { text_len, tag_len, kind, name_len, has_attrs }) =
+                peek_tag(xml.get_mut(), skip_text, &mut name_buf, &mut attr_buf, &mut spans)
+            {
+                let name = std::str::from_utf8(&name_buf[..name_len]).unwrap_or_default();
                 // `<Policy>` is skipped below; an element quick-xml opened, quick-xml closes.
                 let take = match kind {
                     Tag::Start => name != "Policy",
@@ -415,7 +537,8 @@ fn read_sharing<R: BufRead>(
                         Tag::Start => {
                             let at = xml.buffer_position() + skipped;
                             let e = BytesStart::new(name);
-                            skipped += on_start(&mut st, &mut stack, xml.get_mut(), &e, name, pos, at, true)?;
+                            let item = has_attrs.then(|| ItemAttrs::from_spans(&attr_buf, &spans));
+                            skipped += on_start(&mut st, &mut stack, xml.get_mut(), &e, item, name, pos, at, true)?;
                         }
                         Tag::End => on_end(&mut st, &mut stack, name, pos, &mut set)?,
                     }
@@ -447,13 +570,13 @@ fn read_sharing<R: BufRead>(
                     skipped += n;
                 } else {
                     let at = xml.buffer_position() + skipped;
-                    skipped += on_start(&mut st, &mut stack, xml.get_mut(), &e, name, pos, at, false)?;
+                    skipped += on_start(&mut st, &mut stack, xml.get_mut(), &e, None, name, pos, at, false)?;
                 }
             }
             Event::Empty(e) => {
                 check_name(e.name().0, label, pos)?;
                 if e.name().0 == "ReportItem" {
-                    start(&mut st, &e, pos)?;
+                    start(&mut st, &e, None, pos)?;
                     end(&mut st, "ReportItem", pos, &mut set)?;
                 }
             }
@@ -518,7 +641,51 @@ struct ItemAttrs<'a> {
     service: Option<Cow<'a, str>>,
 }
 
-fn start(st: &mut State, e: &BytesStart<'_>, pos: u64) -> Result<()> {
+impl<'a> ItemAttrs<'a> {
+    /// Where the value of the attribute `key` goes, if it is one conmon reads.
+    fn slot(&mut self, key: &str) -> Option<&mut Option<Cow<'a, str>>> {
+        Some(match key {
+            "pluginID" => &mut self.plugin_id,
+            "severity" => &mut self.severity,
+            "port" => &mut self.port,
+            "pluginFamily" => &mut self.family,
+            "pluginName" => &mut self.name,
+            "protocol" => &mut self.protocol,
+            "svc_name" => &mut self.service,
+            _ => return None,
+        })
+    }
+
+    /// The attributes quick-xml parses from a start tag (one pass: a `<ReportItem>` has seven,
+    /// and looking each up would scan them all).
+    fn from_event(e: &'a BytesStart<'_>, label: &str, pos: u64) -> Result<ItemAttrs<'a>> {
+        let mut a = ItemAttrs::default();
+        for attribute in e.attributes() {
+            let attribute =
+                attribute.map_err(|err| err_at(label, pos, None, Error::parse(format!("bad attribute: {err}"))))?;
+            let Some(slot) = a.slot(attribute.key.as_ref()) else { continue };
+            let value = attribute.normalized_value(quick_xml::XmlVersion::Implicit1_0).map_err(|err| {
+                err_at(label, pos, Some(attribute.key.as_ref()), Error::parse(format!("bad attribute value: {err}")))
+            })?;
+            *slot = Some(value);
+        }
+        Ok(a)
+    }
+
+    /// The attributes [`scan_item_attrs`] took from `text`: each value as written (it has nothing
+    /// that XML would change).
+    fn from_spans(text: &'a str, spans: &[AttrSpan]) -> ItemAttrs<'a> {
+        let mut a = ItemAttrs::default();
+        for &[key, key_end, value, value_end] in spans {
+            if let Some(slot) = a.slot(&text[key..key_end]) {
+                *slot = Some(Cow::Borrowed(&text[value..value_end]));
+            }
+        }
+        a
+    }
+}
+
+fn start(st: &mut State, e: &BytesStart<'_>, item: Option<ItemAttrs<'_>>, pos: u64) -> Result<()> {
     let label = std::rc::Rc::clone(&st.label);
     match e.name().0 {
         "NessusClientData_v2" => st.seen_root = true,
@@ -534,31 +701,10 @@ fn start(st: &mut State, e: &BytesStart<'_>, pos: u64) -> Result<()> {
             if st.host.is_none() {
                 return Err(err_at(&label, pos, None, Error::parse("<ReportItem> outside a <ReportHost>")));
             }
-            // One pass over the attributes (a ReportItem has seven; looking each up scans them all).
-            let mut a = ItemAttrs::default();
-            for attribute in e.attributes() {
-                let attribute = attribute
-                    .map_err(|err| err_at(&label, pos, None, Error::parse(format!("bad attribute: {err}"))))?;
-                let slot = match attribute.key.as_ref() {
-                    "pluginID" => &mut a.plugin_id,
-                    "severity" => &mut a.severity,
-                    "port" => &mut a.port,
-                    "pluginFamily" => &mut a.family,
-                    "pluginName" => &mut a.name,
-                    "protocol" => &mut a.protocol,
-                    "svc_name" => &mut a.service,
-                    _ => continue,
-                };
-                let value = attribute.normalized_value(quick_xml::XmlVersion::Implicit1_0).map_err(|err| {
-                    err_at(
-                        &label,
-                        pos,
-                        Some(attribute.key.as_ref()),
-                        Error::parse(format!("bad attribute value: {err}")),
-                    )
-                })?;
-                *slot = Some(value);
-            }
+            let a = match item {
+                Some(a) => a,
+                None => ItemAttrs::from_event(e, &label, pos)?,
+            };
             let plugin_id = a
                 .plugin_id
                 .filter(|s| !s.trim().is_empty())
@@ -962,7 +1108,11 @@ mod tests {
         "</ReportHost>\n<ReportHost name=\"h2\"><HostProperties><tag name=\"host-fqdn\">b.example</tag>",
         "</HostProperties><ReportItem port=\"0\" severity=\"4\" pluginID=\"101\" pluginName=\"One &amp; two\">",
         "<description>Line one\nline 2 &lt;three&gt;</description><cvss_base_score>10.0</cvss_base_score>",
-        "</ReportItem></ReportHost>\n</Report>\n</NessusClientData_v2>\n"
+        "</ReportItem>\n<ReportItem\tport='8080' svc_name=\"a>b\" protocol=\"udp\"\r\n severity=\"2\" ",
+        "pluginID=\"404\" x-extra=\"ignored\" pluginName='Single \"quoted\" \u{dc}n\u{ef}' >",
+        "<cve>CVE-2024-0404</cve></ReportItem>\n",
+        "<ReportItem port=\"0\" severity=\"0\" pluginID=\"505\" pluginName=\"Two\nlines\tand tab\"><cve>",
+        "CVE-2024-0505</cve></ReportItem></ReportHost>\n</Report>\n</NessusClientData_v2>\n"
     );
 
     /// A document read with and without the fast path, through a buffer of `cap` bytes: the
@@ -1007,7 +1157,7 @@ mod tests {
             panic!("the awkward document does not read")
         };
         assert!(read > 0 && failed > 0, "{read} read, {failed} failed");
-        assert_eq!(findings.len(), 4);
+        assert_eq!(findings.len(), 6);
         let f = &findings[0];
         assert_eq!(f.cves, ["CVE-2024-0001", "CVE-2024-0002", "CVE-2024-0003"]);
         assert_eq!(&*f.description, "Line one\nline 2 <three>");
@@ -1018,6 +1168,72 @@ mod tests {
         assert_eq!(findings[1].evidence.as_deref(), Some("FAILED"));
         assert_eq!(context.hosts.len(), 2);
         assert_eq!(findings[3].asset.fqdn.as_deref(), Some("b.example"));
+        // Attributes read by the fast path (single quotes, `>` in a value, a tab and a line break
+        // between attributes, an unknown one, non-ASCII) and by quick-xml (a tab and a line
+        // break inside a value become spaces).
+        let f = &findings[4];
+        assert_eq!(&*f.name, "Single \"quoted\" \u{dc}n\u{ef}");
+        assert_eq!((f.port, f.protocol.as_deref(), f.service.as_deref()), (Some(8080), Some("udp"), Some("a>b")));
+        assert_eq!(f.scanner_severity, Some(ScannerSeverity::Medium));
+        assert_eq!(&*findings[5].name, "Two lines and tab");
+    }
+
+    #[test]
+    fn report_item_attributes_the_fast_path_takes_and_leaves() {
+        let scan = |tag: &str| {
+            let mut spans = Vec::new();
+            let b = tag.as_bytes();
+            scan_item_attrs(b, &mut spans).map(|n| {
+                let kv: Vec<_> = spans
+                    .iter()
+                    .map(|s| format!("{}={}", &tag[s[0]..s[1]], &tag[s[2]..s[3]]))
+                    .collect();
+                (n, kv.join(","))
+            })
+        };
+        // As Nessus writes it.
+        let nessus = r#" port="443" svc_name="www" protocol="tcp" severity="3" pluginID="1" pluginName="A > B" pluginFamily="Web">rest"#;
+        assert_eq!(
+            scan(nessus),
+            Some((nessus.len() - 4, "port=443,svc_name=www,protocol=tcp,severity=3,pluginID=1,pluginName=A > B,pluginFamily=Web".into()))
+        );
+        assert_eq!(scan(" a='x\"y'\t\r\nb=\"\" >"), Some((17, "a=x\"y,b=".into())));
+        assert_eq!(scan(" >"), Some((2, String::new())));
+        let sixteen: String = (0..16).map(|i| format!(" a{i}=\"v\"")).collect();
+        assert!(scan(&format!("{sixteen}>")).is_some());
+        for left in [
+            " a=\"1\" a=\"2\">",       // repeated key: quick-xml reports it
+            " a=\"1\"b=\"2\">",        // no whitespace between attributes
+            " a = \"1\">",             // whitespace around `=`
+            " a=1>",                   // unquoted
+            " a=\"1'>",                // unterminated
+            " a=\"x &amp; y\">",       // a reference
+            " a=\"x < y\">",           // `<` in a value
+            " a=\"x\ty\">",            // a tab in a value becomes a space
+            " a=\"x\ny\">",            // so does a line break
+            " a=\"x\ry\">",
+            " 1a=\"x\">",              // not a name
+            " \u{e9}=\"x\">",          // not ASCII
+            " a=\"1\"/>",              // an empty element
+            " a=\"1\"",                // runs past the buffer
+            " a=\"1",
+            " a",
+            "",
+        ] {
+            assert_eq!(scan(left), None, "{left:?}");
+        }
+        let seventeen: String = (0..17).map(|i| format!(" a{i}=\"v\"")).collect();
+        assert_eq!(scan(&format!("{seventeen}>")), None);
+        // Each of them read both ways in a whole document: the same findings or the same error.
+        for tag in [nessus.trim_end_matches("rest"), " a=\"1\" a=\"2\" pluginID=\"1\">", " pluginID=\"1\"severity=\"2\">"] {
+            let doc = format!(
+                "<NessusClientData_v2><Report><ReportHost name=\"h\"><ReportItem{tag}<cve>CVE-1</cve></ReportItem></ReportHost></Report></NessusClientData_v2>"
+            );
+            for cap in [1, 16, 4096] {
+                let [fast, slow] = read_both_ways(doc.as_bytes(), cap);
+                assert_eq!(fast, slow, "{doc}, buffer of {cap} bytes");
+            }
+        }
     }
 
     #[test]

@@ -365,14 +365,13 @@ fn scan_item_attrs(b: &[u8], spans: &mut Vec<AttrSpan>) -> Option<usize> {
         // goes on).
         let mut value_end = value;
         loop {
-            let c = *b.get(value_end)?;
-            if BYTE_CLASS[usize::from(c)] & VALUE_STOP != 0 {
-                if c == quote {
-                    break;
-                }
-                if c != b'"' && c != b'\'' {
-                    return None;
-                }
+            value_end += b.get(value_end..)?.iter().position(|&c| BYTE_CLASS[usize::from(c)] & VALUE_STOP != 0)?;
+            let c = b[value_end];
+            if c == quote {
+                break;
+            }
+            if c != b'"' && c != b'\'' {
+                return None;
             }
             value_end += 1;
         }

@@ -1183,10 +1183,7 @@ mod tests {
             let mut spans = Vec::new();
             let b = tag.as_bytes();
             scan_item_attrs(b, &mut spans).map(|n| {
-                let kv: Vec<_> = spans
-                    .iter()
-                    .map(|s| format!("{}={}", &tag[s[0]..s[1]], &tag[s[2]..s[3]]))
-                    .collect();
+                let kv: Vec<_> = spans.iter().map(|s| format!("{}={}", &tag[s[0]..s[1]], &tag[s[2]..s[3]])).collect();
                 (n, kv.join(","))
             })
         };
@@ -1194,27 +1191,30 @@ mod tests {
         let nessus = r#" port="443" svc_name="www" protocol="tcp" severity="3" pluginID="1" pluginName="A > B" pluginFamily="Web">rest"#;
         assert_eq!(
             scan(nessus),
-            Some((nessus.len() - 4, "port=443,svc_name=www,protocol=tcp,severity=3,pluginID=1,pluginName=A > B,pluginFamily=Web".into()))
+            Some((
+                nessus.len() - 4,
+                "port=443,svc_name=www,protocol=tcp,severity=3,pluginID=1,pluginName=A > B,pluginFamily=Web".into()
+            ))
         );
         assert_eq!(scan(" a='x\"y'\t\r\nb=\"\" >"), Some((17, "a=x\"y,b=".into())));
         assert_eq!(scan(" >"), Some((2, String::new())));
         let sixteen: String = (0..16).map(|i| format!(" a{i}=\"v\"")).collect();
         assert!(scan(&format!("{sixteen}>")).is_some());
         for left in [
-            " a=\"1\" a=\"2\">",       // repeated key: quick-xml reports it
-            " a=\"1\"b=\"2\">",        // no whitespace between attributes
-            " a = \"1\">",             // whitespace around `=`
-            " a=1>",                   // unquoted
-            " a=\"1'>",                // unterminated
-            " a=\"x &amp; y\">",       // a reference
-            " a=\"x < y\">",           // `<` in a value
-            " a=\"x\ty\">",            // a tab in a value becomes a space
-            " a=\"x\ny\">",            // so does a line break
+            " a=\"1\" a=\"2\">", // repeated key: quick-xml reports it
+            " a=\"1\"b=\"2\">",  // no whitespace between attributes
+            " a = \"1\">",       // whitespace around `=`
+            " a=1>",             // unquoted
+            " a=\"1'>",          // unterminated
+            " a=\"x &amp; y\">", // a reference
+            " a=\"x < y\">",     // `<` in a value
+            " a=\"x\ty\">",      // a tab in a value becomes a space
+            " a=\"x\ny\">",      // so does a line break
             " a=\"x\ry\">",
-            " 1a=\"x\">",              // not a name
-            " \u{e9}=\"x\">",          // not ASCII
-            " a=\"1\"/>",              // an empty element
-            " a=\"1\"",                // runs past the buffer
+            " 1a=\"x\">",     // not a name
+            " \u{e9}=\"x\">", // not ASCII
+            " a=\"1\"/>",     // an empty element
+            " a=\"1\"",       // runs past the buffer
             " a=\"1",
             " a",
             "",
@@ -1224,7 +1224,9 @@ mod tests {
         let seventeen: String = (0..17).map(|i| format!(" a{i}=\"v\"")).collect();
         assert_eq!(scan(&format!("{seventeen}>")), None);
         // Each of them read both ways in a whole document: the same findings or the same error.
-        for tag in [nessus.trim_end_matches("rest"), " a=\"1\" a=\"2\" pluginID=\"1\">", " pluginID=\"1\"severity=\"2\">"] {
+        for tag in
+            [nessus.trim_end_matches("rest"), " a=\"1\" a=\"2\" pluginID=\"1\">", " pluginID=\"1\"severity=\"2\">"]
+        {
             let doc = format!(
                 "<NessusClientData_v2><Report><ReportHost name=\"h\"><ReportItem{tag}<cve>CVE-1</cve></ReportItem></ReportHost></Report></NessusClientData_v2>"
             );

@@ -265,8 +265,7 @@ fn peek_tag<R: BufRead>(
     // The name: name characters up to the first other byte, which must be in the buffer.
     let n = body.iter().take(FAST_NAME_MAX + 1).position(|&b| !is_name_byte(b))?;
     let first = *body.first()?;
-    // The first character as `check_name` wants it.
-    if n == 0 || n > FAST_NAME_MAX || !(first.is_ascii_alphabetic() || first == b'_' || first == b':') {
+    if n == 0 || n > FAST_NAME_MAX || !is_name_start(first) {
         return None;
     }
     let (tail, has_attrs) = match body[n] {
@@ -302,6 +301,11 @@ const FAST_ATTRS_MAX: usize = 16;
 
 fn is_name_byte(b: u8) -> bool {
     BYTE_CLASS[usize::from(b)] & NAME != 0
+}
+
+/// The first byte of an ASCII name, as `check_name` wants it.
+fn is_name_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_' || b == b':'
 }
 
 /// [`BYTE_CLASS`] bits: a byte of an ASCII name; a byte that ends an attribute value as
@@ -345,7 +349,7 @@ fn scan_item_attrs(b: &[u8], spans: &mut Vec<AttrSpan>) -> Option<usize> {
         }
         match *b.get(i)? {
             b'>' => return Some(i + 1),
-            c if i > gap && (c.is_ascii_alphabetic() || c == b'_' || c == b':') => {}
+            c if i > gap && is_name_start(c) => {}
             _ => return None,
         }
         let key = i;

@@ -361,3 +361,36 @@ fn inventory_and_scan_cross_checks() {
     let issues = run(&poam, Some(&set), Some(&inv), None);
     assert!(one(&issues, "package.scan_type_missing").message.contains("database"));
 }
+
+#[test]
+fn a_finding_on_the_poam_by_cve_under_another_weakness_is_not_reported() {
+    let set = month();
+    let mut poam = clean_poam(&set);
+    // The plugin 100 item (10.0.0.5 and 10.0.0.6) lists a CVE, written loosely; the plugin 200
+    // item (10.0.0.5 only) lists another.
+    let item_of = |poam: &Poam, plugin: &str| poam.open.iter().position(|i| i.weakness_source_identifier == plugin);
+    let i100 = item_of(&poam, "100").unwrap();
+    poam.open[i100].cves = vec![" cve-2026-1111 ".into()];
+    let i200 = item_of(&poam, "200").unwrap();
+    poam.open[i200].cves = vec!["CVE-2026-3333".into()];
+    let with_cve = |plugin: &str, host: &str, cve: &str| {
+        let mut f = nessus(plugin, host, "2026-03-05", 7.5);
+        f.cves = vec![cve.into()];
+        f
+    };
+    let mut more = set.clone();
+    // Another scanner's plugin for the same flaw, on an asset of the item that lists it.
+    more.findings.push(with_cve("900", "10.0.0.6", "CVE-2026-1111"));
+    let issues = run(&poam, Some(&more), Some(&inventory()), None);
+    assert!(!codes(&issues).contains(&"scans.finding_not_on_poam"), "{issues:#?}");
+    // The CVE's item lists 10.0.0.5 and 10.0.0.6 but not 10.0.0.7.
+    let mut off_asset = set.clone();
+    off_asset.findings.push(with_cve("901", "10.0.0.7", "CVE-2026-1111"));
+    let issues = run(&poam, Some(&off_asset), Some(&inventory()), None);
+    assert!(one(&issues, "scans.finding_not_on_poam").message.contains("10.0.0.7"));
+    // CVE-2026-3333's item does not list 10.0.0.6, though another item does: not on the POA&M.
+    let mut other_item = set.clone();
+    other_item.findings.push(with_cve("902", "10.0.0.6", "CVE-2026-3333"));
+    let issues = run(&poam, Some(&other_item), Some(&inventory()), None);
+    assert!(one(&issues, "scans.finding_not_on_poam").message.contains("902"));
+}

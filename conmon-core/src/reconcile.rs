@@ -90,15 +90,17 @@ impl std::fmt::Display for Change {
     }
 }
 
-// Most of a scan is informational, so the strings are shared: one per distinct weakness key,
-// asset and reason (serialised as plain strings).
+// Most of a scan is informational, so the strings are cheap to hold: the weakness key is a copy
+// of the finding's (inline up to 24 bytes, as nearly all are), and the asset and reason are
+// shared, one per distinct value (all serialised as plain strings).
 /// A finding that is on no item, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NotTracked {
     /// Index of the finding in the input scan set.
     pub finding: usize,
     /// Its weakness key.
-    pub weakness_key: Arc<str>,
+    #[schemars(with = "String")]
+    pub weakness_key: compact_str::CompactString,
     /// Its asset.
     pub asset: Arc<str>,
     /// Why it is not tracked (`informational`).
@@ -223,12 +225,12 @@ impl Interner {
 }
 
 /// Asset identifiers compare trimmed and case-insensitively; no allocation when already so.
-fn asset_norm(id: &str) -> Cow<'_, str> {
+pub(crate) fn asset_norm(id: &str) -> Cow<'_, str> {
     let t = id.trim();
     if t.bytes().any(|b| b.is_ascii_uppercase()) { Cow::Owned(t.to_ascii_lowercase()) } else { Cow::Borrowed(t) }
 }
 
-fn cve_norm(c: &str) -> Cow<'_, str> {
+pub(crate) fn cve_norm(c: &str) -> Cow<'_, str> {
     let t = c.trim();
     if t.bytes().any(|b| b.is_ascii_lowercase()) { Cow::Owned(t.to_ascii_uppercase()) } else { Cow::Borrowed(t) }
 }
@@ -444,8 +446,7 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
     // scores: built once per distinct combination (informational findings are most of a scan).
     type ReasonKey = (Option<crate::model::ScannerSeverity>, [Option<u64>; 3]);
     let mut reasons: HashMap<ReasonKey, Arc<str>, rustc_hash::FxBuildHasher> = HashMap::default();
-    // Their weakness keys and assets, one shared string per distinct value.
-    let mut untracked_keys: HashMap<&str, Arc<str>, foldhash::fast::RandomState> = HashMap::default();
+    // Their assets, one shared string per host.
     let mut untracked_asset: Option<(&str, Arc<str>)> = None;
     let mut placements: Vec<Option<usize>> = vec![None; input.scans.findings.len()];
     // Closed items matched this month → the item that now carries them (reopened or new).
@@ -490,8 +491,9 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
                     Arc::from(format!("informational: {}", decision.explanation))
                 })
                 .clone();
-            let weakness_key =
-                untracked_keys.entry(f.weakness_key.as_str()).or_insert_with_key(|k| Arc::from(*k)).clone();
+            // A copy, not a shared string: nearly every key fits inline, and a map of the distinct
+            // keys costs a cache miss per finding at a million findings.
+            let weakness_key = f.weakness_key.clone();
             // Findings come host by host: the previous asset is usually this one.
             let asset = match &untracked_asset {
                 Some((prev, a)) if *prev == f.asset.identifier.as_str() => a.clone(),

@@ -15,6 +15,7 @@
 //! - package: `package.inventory_missing`, `package.scans_missing`, `package.scan_outside_period`,
 //!   `package.scan_type_missing`.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Months, NaiveDate};
@@ -26,7 +27,7 @@ use crate::issue::Issue;
 use crate::model::{AssetType, DeviationFlag, FindingKind, Poam, PoamItem, RiskRating};
 use crate::policy::Policy;
 use crate::rating;
-use crate::reconcile::item_key_ref;
+use crate::reconcile::{asset_norm, cve_norm, item_key_ref};
 
 /// What to validate. Only `poam` is required; each other input enables its checks.
 #[derive(Debug, Clone, Copy)]
@@ -458,37 +459,55 @@ fn inventory_rules(p: &Package<'_>, inv: &[InventoryAsset], out: &mut Vec<Issue>
 
 fn scan_rules(p: &Package<'_>, scans: &ScanSet, out: &mut Vec<Issue>) {
     // Every non-informational finding is on the POA&M (by weakness and asset) or explained.
-    // Weakness keys, CVEs and assets are numbered once; the pairs on the POA&M are sets of
-    // numbers, and a million findings are looked up by reference with no allocation per finding.
-    type Ids = HashMap<String, u32, foldhash::fast::RandomState>;
+    // Weakness keys and assets are numbered once, borrowing the POA&M's strings when they are
+    // already normalised; the (weakness, asset) pairs on the POA&M are a set of numbers, and a
+    // million findings are looked up by reference with no allocation per finding.
+    type Ids<'a> = HashMap<Cow<'a, str>, u32, foldhash::fast::RandomState>;
     type Pairs = HashSet<(u32, u32), foldhash::fast::RandomState>;
+    type ItemsOf<'a> = HashMap<Cow<'a, str>, Vec<u32>, foldhash::fast::RandomState>;
     // Looked up first, so that a key seen before costs no allocation.
-    fn id(ids: &mut Ids, s: &str) -> u32 {
-        if let Some(&n) = ids.get(s) {
+    fn id<'a>(ids: &mut Ids<'a>, s: Cow<'a, str>) -> u32 {
+        if let Some(&n) = ids.get(s.as_ref()) {
             return n;
         }
         let n = ids.len() as u32;
-        ids.insert(s.to_string(), n);
+        ids.insert(s, n);
         n
     }
     let n_pairs: usize = p.poam.items().map(|i| i.assets.len()).sum();
-    let (mut keys, mut cves, mut assets) = (Ids::default(), Ids::default(), Ids::default());
+    let (mut keys, mut assets) = (Ids::default(), Ids::default());
     let mut tracked = Pairs::with_capacity_and_hasher(n_pairs, Default::default());
-    let mut tracked_cves = Pairs::default();
-    let mut cve = String::new();
     for item in p.poam.items() {
-        let k = id(&mut keys, &item_key_ref(item));
+        let k = id(&mut keys, item_key_ref(item));
         for a in &item.assets {
-            let a = id(&mut assets, &norm(&a.identifier));
-            tracked.insert((k, a));
-            for c in &item.cves {
-                cve.clear();
-                cve.push_str(c.trim());
-                cve.make_ascii_uppercase();
-                tracked_cves.insert((id(&mut cves, &cve), a));
-            }
+            tracked.insert((k, id(&mut assets, asset_norm(&a.identifier))));
         }
     }
+    // A finding not on the POA&M by weakness may be by CVE: an item listing the CVE and the
+    // asset (another scanner's plugin for the same flaw). Indexed as CVE → items and (item,
+    // asset) pairs, which grow with what the POA&M lists rather than with CVEs times assets
+    // (one item can list a hundred CVEs on hundreds of hosts), and only when first needed: in
+    // a POA&M reconciled with these scans every finding matches by weakness.
+    let mut by_cve: Option<(ItemsOf<'_>, Pairs)> = None;
+    let cve_index = || {
+        let mut items_of = ItemsOf::default();
+        let mut on_item = Pairs::default();
+        for (i, item) in p.poam.items().enumerate() {
+            let i = i as u32;
+            for c in &item.cves {
+                let list = items_of.entry(cve_norm(c)).or_default();
+                if list.last() != Some(&i) {
+                    list.push(i);
+                }
+            }
+            if !item.cves.is_empty() {
+                on_item.extend(
+                    item.assets.iter().filter_map(|a| Some((i, *assets.get(asset_norm(&a.identifier).as_ref())?))),
+                );
+            }
+        }
+        (items_of, on_item)
+    };
     let mut reported = HashSet::new();
     // Findings of one host come together: look its identifier up once.
     let mut last_asset: (&str, Option<u32>) = ("", None);
@@ -497,19 +516,17 @@ fn scan_rules(p: &Package<'_>, scans: &ScanSet, out: &mut Vec<Issue>) {
             continue;
         }
         if last_asset.0 != f.asset.identifier || last_asset.0.is_empty() {
-            let n = norm(&f.asset.identifier);
-            last_asset = (f.asset.identifier.as_str(), assets.get(n.as_str()).copied());
+            last_asset = (f.asset.identifier.as_str(), assets.get(asset_norm(&f.asset.identifier).as_ref()).copied());
         }
         let on_poam = last_asset.1.is_some_and(|a| {
             keys.get(f.weakness_key.as_str()).is_some_and(|k| tracked.contains(&(*k, a)))
-                || f.cves.iter().any(|c| {
-                    let c = c.trim();
-                    let id = if c.bytes().any(|b| b.is_ascii_lowercase()) {
-                        cves.get(c.to_ascii_uppercase().as_str()).copied()
-                    } else {
-                        cves.get(c).copied()
-                    };
-                    id.is_some_and(|c| tracked_cves.contains(&(c, a)))
+                || (!f.cves.is_empty() && {
+                    let (items_of, on_item) = by_cve.get_or_insert_with(cve_index);
+                    f.cves.iter().any(|c| {
+                        items_of
+                            .get(cve_norm(c).as_ref())
+                            .is_some_and(|items| items.iter().any(|&i| on_item.contains(&(i, a))))
+                    })
                 })
         });
         if !on_poam && reported.insert((f.weakness_key.as_str(), f.asset.identifier.as_str())) {

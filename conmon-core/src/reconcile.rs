@@ -224,6 +224,43 @@ impl Interner {
     }
 }
 
+/// CVE → the items listing it, in the order they were added (an item once per run of additions).
+/// One lookup by the CVE itself, and the list inline while it has one item, as nearly all do: at
+/// a million findings a separate interner, map and heap list cost three cache misses per CVE.
+#[derive(Debug, Default)]
+struct ByCve {
+    map: HashMap<compact_str::CompactString, ItemList, foldhash::fast::RandomState>,
+}
+
+#[derive(Debug)]
+enum ItemList {
+    One(usize),
+    Many(Vec<usize>),
+}
+
+impl ByCve {
+    /// Adds item `i` under `cve`, unless it is the last item there already.
+    fn add(&mut self, cve: &str, i: usize) {
+        let Some(list) = self.map.get_mut(cve) else {
+            self.map.insert(compact_str::CompactString::new(cve), ItemList::One(i));
+            return;
+        };
+        match list {
+            ItemList::One(j) if *j == i => {}
+            ItemList::One(j) => *list = ItemList::Many(vec![*j, i]),
+            ItemList::Many(v) if v.last() == Some(&i) => {}
+            ItemList::Many(v) => v.push(i),
+        }
+    }
+
+    fn items(&self, cve: &str) -> Option<&[usize]> {
+        self.map.get(cve).map(|l| match l {
+            ItemList::One(i) => std::slice::from_ref(i),
+            ItemList::Many(v) => v.as_slice(),
+        })
+    }
+}
+
 /// Asset identifiers compare trimmed and case-insensitively; no allocation when already so.
 pub(crate) fn asset_norm(id: &str) -> Cow<'_, str> {
     let t = id.trim();
@@ -407,7 +444,6 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
     let mut work: Vec<Work> = Vec::with_capacity(open.len() + closed.len() + configuration_findings.len());
     let mut keys = Interner::default();
     let mut assets = Interner::default();
-    let mut cves = Interner::default();
     let mut protos = Interner::default();
     let mut high_water = id_high_water;
     let sheets = [(Sheet::Closed, closed), (Sheet::Config, configuration_findings), (Sheet::Open, open)];
@@ -427,10 +463,10 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
     let mut by_key_asset: PairMap<usize> = PairMap::with_capacity_and_hasher(n_assets, Default::default());
     let mut by_key: HashMap<u32, Vec<usize>, rustc_hash::FxBuildHasher> = HashMap::default();
     // CVE → items listing it; a finding's CVE matches an item that also lists the finding's asset.
-    let mut by_cve: HashMap<u32, Vec<usize>, rustc_hash::FxBuildHasher> = HashMap::default();
+    let mut by_cve = ByCve::default();
     for (i, w) in work.iter_mut().enumerate() {
         for c in &w.item.cves {
-            by_cve.entry(cves.id(&cve_norm(c))).or_default().push(i);
+            by_cve.add(&cve_norm(c), i);
         }
         w.asset_ids = w.item.assets.iter().map(|a| assets.id(&asset_norm(&a.identifier))).collect();
         for &aid in &w.asset_ids {
@@ -526,7 +562,7 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
         let direct = by_key_asset.get(&pair(kid, aid)).copied();
         let mut target = direct.or_else(|| {
             f.cves.iter().find_map(|c| {
-                let items = by_cve.get(&cves.get(&cve_norm(c))?)?;
+                let items = by_cve.items(&cve_norm(c))?;
                 // Open items first, then the most recent closed one.
                 let on_asset = |&i: &usize| by_key_asset.get(&pair(work[i].key_id, aid)) == Some(&i);
                 items.iter().rev().copied().filter(on_asset).max_by_key(|&i| work[i].sheet != Sheet::Closed)
@@ -609,10 +645,7 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
         if direct != Some(t) {
             by_key_asset.entry(pair(kid, aid)).or_insert(t);
             for c in &f.cves {
-                let list = by_cve.entry(cves.id(&cve_norm(c))).or_default();
-                if list.last() != Some(&t) {
-                    list.push(t);
-                }
+                by_cve.add(&cve_norm(c), t);
             }
         }
     }
@@ -1096,5 +1129,26 @@ fn fill_new(item: &mut PoamItem, f: &Finding, rating: RiskRating) {
         if !item.cves.iter().any(|have| have == c) {
             item.cves.push(c.to_string());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_by_cve_keep_their_order_and_drop_only_a_repeat_of_the_last() {
+        let mut by = ByCve::default();
+        assert_eq!(by.items("CVE-2026-0001"), None);
+        by.add("CVE-2026-0001", 4);
+        by.add("CVE-2026-0001", 4);
+        assert_eq!(by.items("CVE-2026-0001"), Some(&[4][..]));
+        by.add("CVE-2026-0001", 7);
+        by.add("CVE-2026-0001", 7);
+        by.add("CVE-2026-0001", 4);
+        by.add("CVE-2026-0002", 7);
+        assert_eq!(by.items("CVE-2026-0001"), Some(&[4, 7, 4][..]));
+        assert_eq!(by.items("CVE-2026-0002"), Some(&[7][..]));
+        assert_eq!(by.items("cve-2026-0002"), None, "callers normalise");
     }
 }

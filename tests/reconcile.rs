@@ -697,3 +697,23 @@ fn each_sheet_keeps_last_months_order_and_new_items_follow_in_finding_order() {
     assert_eq!(ids(&r.poam.configuration_findings), ["V-107", "V-104"]);
     assert_eq!(r.poam.id_high_water, 112);
 }
+
+#[test]
+fn a_new_item_holds_its_findings_texts_rather_than_copies() {
+    let mut f = nessus("100", "10.0.0.1", "2026-01-05", 7.5);
+    f.description = "OpenSSL is vulnerable.".into();
+    f.solution = Some("Upgrade OpenSSL.".into());
+    let set = scans(vec![f], vec![host("10.0.0.1", "2026-01-05", true)]);
+    let r = run(&Poam::default(), &set, &[], "2026-01-13");
+    let (item, f) = (&r.poam.open[0], &set.findings[0]);
+    assert_eq!(
+        (&*item.weakness_name, &*item.weakness_description, &*item.overall_remediation_plan),
+        ("Plugin 100", "OpenSSL is vulnerable.", "Upgrade OpenSSL.")
+    );
+    assert!(std::sync::Arc::ptr_eq(&item.weakness_name, &f.name));
+    assert!(std::sync::Arc::ptr_eq(&item.weakness_description, &f.description));
+    assert!(std::sync::Arc::ptr_eq(&item.overall_remediation_plan, f.solution.as_ref().unwrap()));
+    // Serialised as plain strings.
+    let json = serde_json::to_value(item).unwrap();
+    assert_eq!(json["weakness_description"], "OpenSSL is vulnerable.");
+}

@@ -127,8 +127,8 @@ pub fn sample_poam(n: usize, seed: u64) -> Poam {
         let rating = *rng.pick(&[RiskRating::High, RiskRating::Moderate, RiskRating::Moderate, RiskRating::Low]);
         let mut item = PoamItem::new(format!("V-{}", i + 1), detected, rating);
         item.controls = rng.pick(&["RA-5", "SI-2", "CM-6", "RA-5, SI-2"]).to_string();
-        item.weakness_name = words(&mut rng, 8);
-        item.weakness_description = words(&mut rng, 40);
+        item.weakness_name = words(&mut rng, 8).into();
+        item.weakness_description = words(&mut rng, 40).into();
         item.weakness_detector_source = rng.pick(&["Nessus", "Amazon Inspector", "Trivy", "Nessus\nTrivy"]).to_string();
         item.weakness_source_identifier = (10_000 + rng.below(190_000)).to_string();
         for _ in 0..1 + rng.below(4) {
@@ -143,7 +143,7 @@ pub fn sample_poam(n: usize, seed: u64) -> Poam {
         item.assets.dedup();
         item.point_of_contact = rng.pick(&["Jane Doe, ISSO", "Platform Team", "DBA on call"]).to_string();
         item.resources_required = if rng.below(3) == 0 { String::new() } else { "8 staff hours".into() };
-        item.overall_remediation_plan = words(&mut rng, 12);
+        item.overall_remediation_plan = words(&mut rng, 12).into();
         let days = match rating {
             RiskRating::High => 30,
             RiskRating::Moderate => 90,

@@ -372,7 +372,7 @@ impl Poam {
                 .map(|i| PoamItemSummary {
                     poam_id: i.poam_id.clone(),
                     sheet: name.to_string(),
-                    weakness_name: i.weakness_name.clone(),
+                    weakness_name: i.weakness_name.to_string(),
                     weakness_source_identifier: i.weakness_source_identifier.clone(),
                     assets: i.assets.iter().map(ToString::to_string).collect(),
                     original_risk_rating: i.original_risk_rating.as_template().to_string(),

@@ -1110,10 +1110,10 @@ fn new_id(prefix: &str, width: u8, n: u64) -> String {
 
 fn fill_new(item: &mut PoamItem, f: &Finding, rating: RiskRating) {
     if item.weakness_name.is_empty() {
-        item.weakness_name = f.name.to_string();
-        item.weakness_description = f.description.to_string();
+        item.weakness_name = Arc::clone(&f.name);
+        item.weakness_description = Arc::clone(&f.description);
         item.weakness_source_identifier = f.scanner_id.to_string();
-        item.overall_remediation_plan = f.solution.as_deref().unwrap_or_default().to_string();
+        item.overall_remediation_plan = f.solution.clone().unwrap_or_default();
         item.controls = match f.kind {
             FindingKind::Configuration => "CM-6".to_string(),
             FindingKind::Code => "SA-11".to_string(),

@@ -138,12 +138,12 @@ fn blank_rules(poam: &Poam, file: &str, out: &mut Vec<Issue>) {
     for item in poam.items() {
         let text = [
             ("B", "Controls", item.controls.as_str(), true),
-            ("C", "Weakness Name", item.weakness_name.as_str(), true),
-            ("D", "Weakness Description", item.weakness_description.as_str(), true),
+            ("C", "Weakness Name", &*item.weakness_name, true),
+            ("D", "Weakness Description", &*item.weakness_description, true),
             ("E", "Weakness Detector Source", item.weakness_detector_source.as_str(), true),
             ("F", "Weakness Source Identifier", item.weakness_source_identifier.as_str(), true),
             ("H", "Point of Contact", item.point_of_contact.as_str(), false),
-            ("J", "Overall Remediation Plan", item.overall_remediation_plan.as_str(), false),
+            ("J", "Overall Remediation Plan", &*item.overall_remediation_plan, false),
         ];
         for (letter, header, value, hard) in text {
             if value.trim().is_empty() {

@@ -426,14 +426,14 @@ pub fn item_from_cells<'a>(
     };
     let mut item = PoamItem::new(poam_id, detected, rating);
     item.controls = txt(1);
-    item.weakness_name = free(2);
-    item.weakness_description = free(3);
+    item.weakness_name = free(2).into();
+    item.weakness_description = free(3).into();
     item.weakness_detector_source = txt(4);
     item.weakness_source_identifier = txt(5);
     item.assets = assets;
     item.point_of_contact = free(7);
     item.resources_required = free(8);
-    item.overall_remediation_plan = free(9);
+    item.overall_remediation_plan = free(9).into();
     item.scheduled_completion_date = scheduled;
     item.planned_milestones = planned;
     item.milestone_changes = changes;

@@ -1,5 +1,6 @@
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -295,12 +296,15 @@ pub struct PoamItem {
     /// B. Applicable 800-53 controls (`RA-5`).
     #[serde(default)]
     pub controls: String,
+    // C, D and J usually come from the scanner's texts for the weakness, which the findings
+    // already share (`Finding::name`, `description`, `solution`): an item holds the same string
+    // rather than a copy of it. They serialise as plain strings.
     /// C. Weakness name.
     #[serde(default)]
-    pub weakness_name: String,
+    pub weakness_name: Arc<str>,
     /// D. Weakness description.
     #[serde(default)]
-    pub weakness_description: String,
+    pub weakness_description: Arc<str>,
     /// E. Weakness detector source (scanner names, one per line in the workbook).
     #[serde(default)]
     pub weakness_detector_source: String,
@@ -318,7 +322,7 @@ pub struct PoamItem {
     pub resources_required: String,
     /// J. Overall remediation plan.
     #[serde(default)]
-    pub overall_remediation_plan: String,
+    pub overall_remediation_plan: Arc<str>,
     /// K. Original detection date. Immutable (R1.4, R4.4).
     pub original_detection_date: NaiveDate,
     /// L. Scheduled completion date. Immutable once recorded except after an approved RA or a
@@ -423,14 +427,14 @@ impl PoamItem {
         PoamItem {
             poam_id: poam_id.into(),
             controls: String::new(),
-            weakness_name: String::new(),
-            weakness_description: String::new(),
+            weakness_name: Arc::default(),
+            weakness_description: Arc::default(),
             weakness_detector_source: String::new(),
             weakness_source_identifier: String::new(),
             assets: Vec::new(),
             point_of_contact: String::new(),
             resources_required: String::new(),
-            overall_remediation_plan: String::new(),
+            overall_remediation_plan: Arc::default(),
             original_detection_date,
             scheduled_completion_date: None,
             planned_milestones: Vec::new(),

@@ -184,8 +184,9 @@ fn template_rules(poam: &Poam, file: &str, out: &mut Vec<Issue>) {
     for (sheet, items) in sheets {
         for item in items {
             let id = item.poam_id.as_str();
-            *seen.entry(id).or_default() += 1;
-            if seen[id] == 2 {
+            let count = seen.entry(id).or_default();
+            *count += 1;
+            if *count == 2 {
                 out.push(
                     Issue::error("template.duplicate_id", "R4.1", format!("POA&M ID {id} is used more than once"))
                         .item(id)
@@ -193,13 +194,11 @@ fn template_rules(poam: &Poam, file: &str, out: &mut Vec<Issue>) {
                         .at(item_loc(file, item, "A", "POAM ID")),
                 );
             }
-            let ids: Vec<&str> = item
-                .weakness_source_identifier
-                .split(['\n', ',', ';'])
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .collect();
-            if ids.len() > 1 {
+            let scanner_ids =
+                || item.weakness_source_identifier.split(['\n', ',', ';']).map(str::trim).filter(|s| !s.is_empty());
+            // Counted first: nearly every item has one, and then nothing is collected.
+            if scanner_ids().nth(1).is_some() {
+                let ids: Vec<&str> = scanner_ids().collect();
                 out.push(
                     Issue::error(
                         "template.multiple_scanner_ids",

@@ -463,7 +463,6 @@ fn scan_rules(p: &Package<'_>, scans: &ScanSet, out: &mut Vec<Issue>) {
     // million findings are looked up by reference with no allocation per finding.
     type Ids<'a> = HashMap<Cow<'a, str>, u32, foldhash::fast::RandomState>;
     type Pairs = HashSet<(u32, u32), foldhash::fast::RandomState>;
-    type ItemsOf<'a> = HashMap<Cow<'a, str>, Vec<u32>, foldhash::fast::RandomState>;
     // Looked up first, so that a key seen before costs no allocation.
     fn id<'a>(ids: &mut Ids<'a>, s: Cow<'a, str>) -> u32 {
         if let Some(&n) = ids.get(s.as_ref()) {
@@ -483,29 +482,27 @@ fn scan_rules(p: &Package<'_>, scans: &ScanSet, out: &mut Vec<Issue>) {
         }
     }
     // A finding not on the POA&M by weakness may be by CVE: an item listing the CVE and the
-    // asset (another scanner's plugin for the same flaw). Indexed as CVE → items and (item,
-    // asset) pairs, which grow with what the POA&M lists rather than with CVEs times assets
-    // (one item can list a hundred CVEs on hundreds of hosts), and only when first needed: in
-    // a POA&M reconciled with these scans every finding matches by weakness.
-    let mut by_cve: Option<(ItemsOf<'_>, Pairs)> = None;
+    // asset (another scanner's plugin for the same flaw). The POA&M's (CVE, asset) pairs are
+    // numbered only when the first such finding comes (in a POA&M reconciled with these scans
+    // every finding matches by weakness), each item's CVEs once rather than once per asset.
+    // Looked up in O(1), whatever the lists' lengths.
+    let mut by_cve: Option<(Ids<'_>, Pairs)> = None;
     let cve_index = || {
-        let mut items_of = ItemsOf::default();
-        let mut on_item = Pairs::default();
-        for (i, item) in p.poam.items().enumerate() {
-            let i = i as u32;
-            for c in &item.cves {
-                let list = items_of.entry(cve_norm(c)).or_default();
-                if list.last() != Some(&i) {
-                    list.push(i);
+        let (mut ids, mut pairs) = (Ids::default(), Pairs::default());
+        let mut item_cves: Vec<u32> = Vec::new();
+        for item in p.poam.items() {
+            item_cves.clear();
+            item_cves.extend(item.cves.iter().map(|c| id(&mut ids, cve_norm(c))));
+            if item_cves.is_empty() {
+                continue;
+            }
+            for a in &item.assets {
+                if let Some(&a) = assets.get(asset_norm(&a.identifier).as_ref()) {
+                    pairs.extend(item_cves.iter().map(|&c| (c, a)));
                 }
             }
-            if !item.cves.is_empty() {
-                on_item.extend(
-                    item.assets.iter().filter_map(|a| Some((i, *assets.get(asset_norm(&a.identifier).as_ref())?))),
-                );
-            }
         }
-        (items_of, on_item)
+        (ids, pairs)
     };
     let mut reported = HashSet::new();
     // Findings of one host come together: look its identifier up once.
@@ -520,12 +517,8 @@ fn scan_rules(p: &Package<'_>, scans: &ScanSet, out: &mut Vec<Issue>) {
         let on_poam = last_asset.1.is_some_and(|a| {
             keys.get(f.weakness_key.as_str()).is_some_and(|k| tracked.contains(&(*k, a)))
                 || (!f.cves.is_empty() && {
-                    let (items_of, on_item) = by_cve.get_or_insert_with(cve_index);
-                    f.cves.iter().any(|c| {
-                        items_of
-                            .get(cve_norm(c).as_ref())
-                            .is_some_and(|items| items.iter().any(|&i| on_item.contains(&(i, a))))
-                    })
+                    let (cve_ids, pairs) = by_cve.get_or_insert_with(cve_index);
+                    f.cves.iter().any(|c| cve_ids.get(cve_norm(c).as_ref()).is_some_and(|&c| pairs.contains(&(c, a))))
                 })
         });
         if !on_poam && reported.insert((f.weakness_key.as_str(), f.asset.identifier.as_str())) {

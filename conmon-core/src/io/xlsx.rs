@@ -483,8 +483,9 @@ pub fn highest_id_number(poam: &Poam) -> u64 {
     poam.items()
         .filter_map(|i| {
             let id = i.poam_id.trim();
-            let start = id.rfind(|c: char| !c.is_ascii_digit()).map_or(0, |p| p + 1);
-            id[start..].parse::<u64>().ok()
+            // The trailing ASCII digits, after whatever comes before them (which may end in a
+            // character of more than one byte: `V→12`).
+            id[id.trim_end_matches(|c: char| c.is_ascii_digit()).len()..].parse::<u64>().ok()
         })
         .max()
         .unwrap_or(0)
@@ -835,5 +836,23 @@ mod tests {
         assert_eq!(column_letters(30), "AE");
         assert_eq!(column_letters(701), "ZZ");
         assert_eq!(column_letters(702), "AAA");
+    }
+
+    /// Found by the `poam_csv` fuzz target (session 10): an ID whose last non-digit character has
+    /// more than one byte (`V→12`) was sliced inside that character, a panic.
+    #[test]
+    fn the_highest_id_number_after_any_character() {
+        let d = NaiveDate::from_ymd_opt(2026, 3, 13).unwrap_or_default();
+        let poam = |ids: &[&str]| Poam {
+            open: ids.iter().map(|id| PoamItem::new(*id, d, RiskRating::High)).collect(),
+            ..Poam::default()
+        };
+        assert_eq!(highest_id_number(&poam(&["V→12", "é7", " V-9 ", "V-", "→", ""])), 12);
+        assert_eq!(highest_id_number(&poam(&["X-√99x", "٣"])), 0, "no trailing ASCII digits");
+        // Through the CSV reader, as the fuzzer found it.
+        let mut csv = Vec::new();
+        crate::io::csv::write_poam(&poam(&["V→12", "V-3"]), &mut csv, "t.csv").unwrap();
+        let read = crate::io::csv::read_poam(&csv[..], "t.csv").unwrap();
+        assert_eq!(read.poam.id_high_water, 12);
     }
 }

@@ -376,7 +376,7 @@ fn oscal_poam_validates_against_the_nist_schema() {
         let expect_status = if src.is_closed() { "closed" } else { risk["status"].as_str().unwrap() };
         assert_eq!(risk["status"], expect_status);
         if let Some(due) = src.scheduled_completion_date {
-            assert_eq!(risk["deadline"], format!("{due}T00:00:00Z"));
+            assert_eq!(risk["deadline"], format!("{}T23:59:59Z", due.pred_opt().unwrap()));
         }
         let props = risk["props"].as_array().cloned().unwrap_or_default();
         let has = |name: &str, value: &str| props.iter().any(|p| p["name"] == name && p["value"] == value);
@@ -396,6 +396,103 @@ fn oscal_poam_validates_against_the_nist_schema() {
     }
     // Deterministic: the same POA&M gives the same document.
     assert_eq!(doc, conmon_core::io::oscal::to_oscal(&poam, &Default::default()));
+}
+
+/// FedRAMP's OSCAL POA&M Schematron, assertion `has-timely-completion-date`, on one risk of an
+/// exported document: `deadline < collected + P30D|P90D|P180D`, the duration chosen by the
+/// risk's last `impact` facet and `collected` read from its observation (C3).
+fn fedramp_timely(doc: &serde_json::Value, poam_id: &str) -> bool {
+    use chrono::{DateTime, Duration, Utc};
+    let p = &doc["plan-of-action-and-milestones"];
+    let item = p["poam-items"].as_array().unwrap().iter().find(|i| i["props"][0]["value"] == poam_id).unwrap();
+    let risk_uuid = &item["related-risks"][0]["risk-uuid"];
+    let risk = p["risks"].as_array().unwrap().iter().find(|r| &r["uuid"] == risk_uuid).unwrap();
+    let obs_uuid = &risk["related-observations"][0]["observation-uuid"];
+    let obs = p["observations"].as_array().unwrap().iter().find(|o| &o["uuid"] == obs_uuid).unwrap();
+    let impact = risk["characterizations"][0]["facets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rfind(|f| f["name"] == "impact")
+        .and_then(|f| f["value"].as_str())
+        .unwrap();
+    let days = match impact {
+        "high" => 30,
+        "moderate" => 90,
+        "low" => 180,
+        other => panic!("impact {other}"),
+    };
+    let at = |v: &serde_json::Value| v.as_str().unwrap().parse::<DateTime<Utc>>().unwrap();
+    at(&risk["deadline"]) < at(&obs["collected"]) + Duration::days(days)
+}
+
+#[test]
+fn the_oscal_deadline_passes_fedramps_timeliness_check_exactly_when_the_engine_calls_it_on_time() {
+    use conmon_core::io::oscal::{OscalOptions, to_oscal};
+    use conmon_core::model::DeviationFlag;
+    use conmon_core::policy::{OscalDeadline, Policy};
+    // Detected 2026-01-10: the engine's due dates (C2, due date itself on time) are High
+    // 2026-02-09, Moderate 2026-04-10, Low 2026-07-09.
+    let k = d("2026-01-10");
+    let mut poam = Poam::default();
+    for (id, rating, scheduled) in [
+        ("V-1", RiskRating::High, "2026-02-09"),
+        ("V-2", RiskRating::High, "2026-02-10"),
+        ("V-3", RiskRating::Moderate, "2026-04-10"),
+        ("V-4", RiskRating::Moderate, "2026-04-11"),
+        ("V-5", RiskRating::Low, "2026-07-09"),
+        ("V-6", RiskRating::Low, "2026-07-10"),
+        ("V-7", RiskRating::High, "2026-01-20"),
+    ] {
+        let mut item = PoamItem::new(id, k, rating);
+        item.scheduled_completion_date = Some(d(scheduled));
+        poam.open.push(item);
+    }
+    // An approved risk adjustment High -> Moderate: FedRAMP's check reads the adjusted facet.
+    let mut ra = PoamItem::new("V-8", k, RiskRating::High);
+    ra.risk_adjustment = DeviationFlag::Yes;
+    ra.adjusted_risk_rating = Some(RiskRating::Moderate);
+    ra.scheduled_completion_date = Some(d("2026-04-10"));
+    poam.open.push(ra);
+
+    let doc = to_oscal(&poam, &OscalOptions::default());
+    let risk_deadline = |id: &str| {
+        let p = &doc["plan-of-action-and-milestones"];
+        let item = p["poam-items"].as_array().unwrap().iter().find(|i| i["props"][0]["value"] == id).unwrap();
+        let uuid = &item["related-risks"][0]["risk-uuid"];
+        p["risks"].as_array().unwrap().iter().find(|r| &r["uuid"] == uuid).unwrap()["deadline"].clone()
+    };
+    assert_eq!(risk_deadline("V-1"), "2026-02-08T23:59:59Z");
+    assert_eq!(risk_deadline("V-2"), "2026-02-09T23:59:59Z");
+    let timely: Vec<(&str, bool)> =
+        ["V-1", "V-2", "V-3", "V-4", "V-5", "V-6", "V-7", "V-8"].map(|id| (id, fedramp_timely(&doc, id))).to_vec();
+    assert_eq!(
+        timely,
+        [
+            ("V-1", true),
+            ("V-2", false),
+            ("V-3", true),
+            ("V-4", false),
+            ("V-5", true),
+            ("V-6", false),
+            ("V-7", true),
+            ("V-8", true),
+        ]
+    );
+
+    // Midnight of the due date: FedRAMP's strict "<" then fails on the last day the engine allows.
+    let midnight = to_oscal(&poam, &OscalOptions { deadline: OscalDeadline::DueDateMidnight, ..Default::default() });
+    assert!(
+        !fedramp_timely(&midnight, "V-1") && !fedramp_timely(&midnight, "V-3") && !fedramp_timely(&midnight, "V-5")
+    );
+    assert!(fedramp_timely(&midnight, "V-7"));
+
+    // The policy carries the choice to the export.
+    let policy = Policy::from_toml_str("oscal_deadline = \"due_date_midnight\"\n", "p.toml").unwrap();
+    assert_eq!(OscalOptions::for_policy(&policy).deadline, OscalDeadline::DueDateMidnight);
+    assert_eq!(OscalOptions::for_policy(&Policy::fedramp_rev5()).deadline, OscalDeadline::BeforeDueDate);
+    let e = Policy::from_toml_str("oscal_deadline = \"midnight\"\n", "p.toml").unwrap_err();
+    assert_eq!(e.location().field.as_deref(), Some("oscal_deadline"), "{e}");
 }
 
 #[test]

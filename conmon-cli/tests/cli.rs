@@ -208,6 +208,49 @@ fn monthly_writes_every_output_and_agrees_with_the_library() {
     let oscal: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(feb.join("oscal-poam.json")).unwrap()).unwrap();
     assert_eq!(oscal["plan-of-action-and-milestones"]["poam-items"].as_array().unwrap().len(), 5);
+    assert_eq!(oscal, conmon_core::io::oscal::to_oscal(&lib.poam, &Default::default()));
+    // Each deadline is the last second before its scheduled date (policy `oscal_deadline`).
+    let deadlines = |doc: &serde_json::Value| -> Vec<String> {
+        doc["plan-of-action-and-milestones"]["risks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["deadline"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut scheduled: Vec<String> = lib
+        .poam
+        .items()
+        .filter_map(|i| i.scheduled_completion_date)
+        .map(|d| format!("{}T23:59:59Z", d.pred_opt().unwrap()))
+        .collect();
+    let mut written_deadlines = deadlines(&oscal);
+    scheduled.sort();
+    written_deadlines.sort();
+    assert_eq!(written_deadlines, scheduled);
+    // The other reading, from a policy file: midnight of the scheduled date.
+    let policy_file = dir.path().join("policy.toml");
+    std::fs::write(&policy_file, "oscal_deadline = \"due_date_midnight\"\n").unwrap();
+    let feb2 = dir.path().join("feb-midnight");
+    let out = conmon(
+        &[
+            "monthly",
+            "--scans",
+            &sample("2026-02"),
+            "--as-of",
+            "2026-02-13",
+            "--policy",
+            policy_file.to_str().unwrap(),
+            "--out",
+            feb2.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&out.stderr));
+    let oscal2: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(feb2.join("oscal-poam.json")).unwrap()).unwrap();
+    let midnight = deadlines(&oscal2);
+    assert!(!midnight.is_empty() && midnight.iter().all(|d| d.ends_with("T00:00:00Z")), "{midnight:?}");
     let validation: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(feb.join("validation.json")).unwrap()).unwrap();
     assert_eq!(validation["valid"], false);

@@ -284,7 +284,7 @@ pub fn write_outputs(out: &MonthlyOutput, dir: &Path) -> Result<Vec<PathBuf>> {
     let (p, l) = at("poam.csv");
     batch.stage(&p, |w| csv::write_poam(poam, w, &l))?;
     let (p, l) = at("oscal-poam.json");
-    batch.stage(&p, |w| oscal::write_oscal(poam, &oscal::OscalOptions::default(), w, &l))?;
+    batch.stage(&p, |w| oscal::write_oscal(poam, &oscal::OscalOptions::for_policy(&out.policy), w, &l))?;
     let rec = &out.reconciliation;
     let mut summary = std::collections::BTreeMap::new();
     for c in &rec.changes {

@@ -148,6 +148,25 @@ pub enum VdrStepClock {
     FromReduction,
 }
 
+/// How the OSCAL export turns a Scheduled Completion Date (a date) into the risk's `deadline`
+/// (a date-time) (C3, X8).
+///
+/// FedRAMP's OSCAL POA&M Schematron (assertion `has-timely-completion-date`) requires
+/// `deadline < collected + 30/90/180 days`, with `collected` the Original Detection Date at
+/// midnight UTC: a strict "before", where the engine counts the due date itself as on time (C2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OscalDeadline {
+    /// The last second before the due date begins (due 2026-02-09 → `2026-02-08T23:59:59Z`).
+    /// FedRAMP's check then passes exactly when the engine's rule does: a date up to detection +
+    /// 30/90/180 days passes, one day later fails.
+    #[default]
+    BeforeDueDate,
+    /// Midnight at the start of the due date (`2026-02-09T00:00:00Z`). FedRAMP's check then fails
+    /// for every item scheduled on the last day the engine allows.
+    DueDateMidnight,
+}
+
 /// Where the rating of a finding comes from, tried in order (R1.7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -244,6 +263,9 @@ pub struct Policy {
     pub poam_id_prefix: String,
     /// Minimum digits of new POA&M IDs (zero-padded); 0 for no padding.
     pub poam_id_width: u8,
+    /// How the OSCAL export writes a Scheduled Completion Date as the risk's `deadline` (C3, X8).
+    #[serde(default)]
+    pub oscal_deadline: OscalDeadline,
 }
 
 /// Every preset name with a one-line description.
@@ -300,6 +322,7 @@ impl Policy {
             rating_sources: vec![RatingSource::CvssV3, RatingSource::CvssV2, RatingSource::Scanner],
             poam_id_prefix: "V-".to_string(),
             poam_id_width: 0,
+            oscal_deadline: OscalDeadline::BeforeDueDate,
         }
     }
 

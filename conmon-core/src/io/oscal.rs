@@ -3,7 +3,7 @@
 //! Per POA&M item: one `poam-item` (prop `POAM-ID`, one related observation, one related risk),
 //! one `observation` (the detection: `collected` = Original Detection Date, method `TEST`, type
 //! `finding`, the scanner as a tool actor, the assets as inventory-item subjects) and one `risk`
-//! (status, `deadline` = Scheduled Completion Date, initial and adjusted likelihood/impact
+//! (status, `deadline` from the Scheduled Completion Date (see [`OscalDeadline`]), initial and adjusted likelihood/impact
 //! facets, `impacted-control-id`, deviation props, KEV props, CVEs as threat ids, the remediation
 //! plan with one milestone task per planned milestone, and a risk log: milestone changes, vendor
 //! check-ins, closure). Scanners become software components and assets inventory items in
@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use crate::error::{Error, Location, Result};
 use crate::model::{DeviationFlag, Poam, PoamItem, RiskRating};
+use crate::policy::{OscalDeadline, Policy};
 
 /// The FedRAMP OSCAL namespace for props.
 pub const FEDRAMP_NS: &str = "https://fedramp.gov/ns/oscal";
@@ -33,11 +34,21 @@ pub struct OscalOptions {
     pub oscal_version: String,
     /// FedRAMP system identifier (`system-id`); the system name when not given.
     pub fedramp_id: Option<String>,
+    /// How a Scheduled Completion Date becomes the risk's `deadline` (the policy's
+    /// `oscal_deadline`; [`OscalDeadline::BeforeDueDate`] by default).
+    pub deadline: OscalDeadline,
 }
 
 impl Default for OscalOptions {
     fn default() -> Self {
-        OscalOptions { oscal_version: "1.1.2".to_string(), fedramp_id: None }
+        OscalOptions { oscal_version: "1.1.2".to_string(), fedramp_id: None, deadline: OscalDeadline::default() }
+    }
+}
+
+impl OscalOptions {
+    /// The defaults, with the policy's choices (`oscal_deadline`).
+    pub fn for_policy(policy: &Policy) -> Self {
+        OscalOptions { deadline: policy.oscal_deadline, ..OscalOptions::default() }
     }
 }
 
@@ -55,6 +66,19 @@ fn multiline(s: &str, fallback: &str) -> String {
 
 fn datetime(d: NaiveDate) -> String {
     format!("{}T00:00:00Z", d.format("%Y-%m-%d"))
+}
+
+/// A risk's `deadline` for a Scheduled Completion Date (C3, X8; see [`OscalDeadline`]).
+fn deadline(d: NaiveDate, how: OscalDeadline) -> String {
+    match how {
+        // The day before, at its last second. `pred_opt` is `None` only at chrono's minimum date,
+        // which no POA&M date reaches; midnight is the fallback there.
+        OscalDeadline::BeforeDueDate => match d.pred_opt() {
+            Some(before) => format!("{}T23:59:59Z", before.format("%Y-%m-%d")),
+            None => datetime(d),
+        },
+        OscalDeadline::DueDateMidnight => datetime(d),
+    }
 }
 
 fn prop(name: &str, value: &str) -> Value {
@@ -134,6 +158,7 @@ fn item_json(
     ids: &Ids,
     tools: &BTreeMap<String, String>,
     assets: &BTreeMap<String, String>,
+    options: &OscalOptions,
 ) -> [Value; 3] {
     let key = item.poam_id.as_str();
     let (obs_id, risk_id, item_id) = (ids.of("observation", key), ids.of("risk", key), ids.of("poam-item", key));
@@ -238,7 +263,7 @@ fn item_json(
         }
     }
     if let Some(d) = item.scheduled_completion_date {
-        risk["deadline"] = json!(datetime(d));
+        risk["deadline"] = json!(deadline(d, options.deadline));
     }
     if let Some(rationale) = item.deviation_rationale.as_deref().filter(|r| !r.trim().is_empty())
         && item.risk_adjustment != DeviationFlag::No
@@ -366,7 +391,7 @@ pub fn to_oscal(poam: &Poam, options: &OscalOptions) -> Value {
     let (mut observations, mut risks, mut items) =
         (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
     for item in poam.items() {
-        let [o, r, i] = item_json(item, &ids, &tools, &assets);
+        let [o, r, i] = item_json(item, &ids, &tools, &assets, options);
         observations.push(o);
         risks.push(r);
         items.push(i);

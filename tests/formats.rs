@@ -396,6 +396,33 @@ fn oscal_poam_validates_against_the_nist_schema() {
     }
     // Deterministic: the same POA&M gives the same document.
     assert_eq!(doc, conmon_core::io::oscal::to_oscal(&poam, &Default::default()));
+
+    // import-ssp (FedRAMP's `has-import-ssp`, `has-import-ssp-internal-href`): without an SSP,
+    // a `no-oscal-ssp` resource; with one, a `system-security-plan` resource with one rlink.
+    let ssp_resource = |doc: &serde_json::Value| -> serde_json::Value {
+        let p = &doc["plan-of-action-and-milestones"];
+        let href = p["import-ssp"]["href"].as_str().unwrap();
+        let uuid = href.strip_prefix('#').expect("a fragment into the back matter");
+        p["back-matter"]["resources"].as_array().unwrap().iter().find(|r| r["uuid"] == uuid).unwrap().clone()
+    };
+    let type_of = |r: &serde_json::Value| {
+        r["props"].as_array().unwrap().iter().find(|p| p["name"] == "type").unwrap()["value"].clone()
+    };
+    assert_eq!(type_of(&ssp_resource(&doc)), "no-oscal-ssp");
+    for (href, media) in [("../ssp/ssp.json", "application/json"), ("https://example.invalid/SSP.XML", "text/xml")] {
+        let options = conmon_core::io::oscal::OscalOptions {
+            ssp_href: Some(href.to_string()),
+            fedramp_id: Some("F1234567890".to_string()),
+            ..Default::default()
+        };
+        let with_ssp = conmon_core::io::oscal::to_oscal(&poam, &options);
+        let errors: Vec<String> = validator.iter_errors(&with_ssp).take(10).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+        let r = ssp_resource(&with_ssp);
+        assert_eq!(type_of(&r), "system-security-plan");
+        assert_eq!(r["rlinks"], serde_json::json!([{ "href": href, "media-type": media }]));
+        assert_eq!(with_ssp["plan-of-action-and-milestones"]["system-id"]["id"], "F1234567890");
+    }
 }
 
 /// FedRAMP's OSCAL POA&M Schematron, assertion `has-timely-completion-date`, on one risk of an

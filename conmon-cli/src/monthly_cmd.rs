@@ -42,6 +42,13 @@ pub(crate) struct MonthlyArgs {
     /// Output directory (created when missing).
     #[arg(long)]
     out: PathBuf,
+    /// The system's FedRAMP ID, for `system-id` in oscal-poam.json (default: the system name).
+    #[arg(long)]
+    fedramp_id: Option<String>,
+    /// The system's OSCAL SSP (a path relative to the output directory, or a URL), linked from
+    /// oscal-poam.json's `import-ssp`. Without it, `import-ssp` points to a `no-oscal-ssp` resource.
+    #[arg(long)]
+    ssp: Option<String>,
     /// Print the summary as JSON instead of text.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -252,7 +259,12 @@ pub(crate) fn run_monthly(args: &MonthlyArgs) -> Result<ExitCode, CliError> {
         as_of,
     })
     .map_err(engine)?;
-    let files = cm::monthly::write_outputs(&output, &args.out).map_err(engine)?;
+    let oscal = cm::io::oscal::OscalOptions {
+        fedramp_id: args.fedramp_id.clone(),
+        ssp_href: args.ssp.clone(),
+        ..cm::io::oscal::OscalOptions::for_policy(&output.policy)
+    };
+    let files = cm::monthly::write_outputs_with(&output, &args.out, &oscal).map_err(engine)?;
     let v = &output.validation;
     let poam = &output.reconciliation.poam;
     if !args.quiet {
@@ -494,6 +506,8 @@ pub(crate) fn run_demo(args: &DemoArgs) -> Result<ExitCode, CliError> {
         policy: inputs.join("policy.toml").display().to_string(),
         as_of: as_of.to_string(),
         out: args.out.join(dir),
+        fedramp_id: None,
+        ssp: None,
         format: fmt,
         quiet: false,
     };

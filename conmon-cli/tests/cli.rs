@@ -241,6 +241,10 @@ fn monthly_writes_every_output_and_agrees_with_the_library() {
             "2026-02-13",
             "--policy",
             policy_file.to_str().unwrap(),
+            "--ssp",
+            "../ssp.xml",
+            "--fedramp-id",
+            "F1234567890",
             "--out",
             feb2.to_str().unwrap(),
         ],
@@ -251,6 +255,17 @@ fn monthly_writes_every_output_and_agrees_with_the_library() {
         serde_json::from_str(&std::fs::read_to_string(feb2.join("oscal-poam.json")).unwrap()).unwrap();
     let midnight = deadlines(&oscal2);
     assert!(!midnight.is_empty() && midnight.iter().all(|d| d.ends_with("T00:00:00Z")), "{midnight:?}");
+    // --ssp and --fedramp-id: import-ssp points to a back-matter SSP resource linking the file.
+    let p = &oscal2["plan-of-action-and-milestones"];
+    assert_eq!(p["system-id"]["id"], "F1234567890");
+    let href = p["import-ssp"]["href"].as_str().unwrap().trim_start_matches('#');
+    let ssp = p["back-matter"]["resources"].as_array().unwrap().iter().find(|r| r["uuid"] == href).unwrap();
+    assert_eq!(ssp["rlinks"], serde_json::json!([{ "href": "../ssp.xml", "media-type": "text/xml" }]));
+    // Without them (the first run): a no-oscal-ssp resource naming the system.
+    let href = oscal["plan-of-action-and-milestones"]["import-ssp"]["href"].as_str().unwrap().trim_start_matches('#');
+    let none = oscal["plan-of-action-and-milestones"]["back-matter"]["resources"][0].clone();
+    assert_eq!(none["uuid"], href);
+    assert!(none["props"].as_array().unwrap().iter().any(|p| p["name"] == "type" && p["value"] == "no-oscal-ssp"));
     let validation: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(feb.join("validation.json")).unwrap()).unwrap();
     assert_eq!(validation["valid"], false);

@@ -274,6 +274,20 @@ fn stage_json<T: Serialize>(batch: &mut crate::io::atomic::Batch, value: &T, pat
 /// # Errors
 /// A file cannot be written; the previous outputs are kept.
 pub fn write_outputs(out: &MonthlyOutput, dir: &Path) -> Result<Vec<PathBuf>> {
+    write_outputs_with(out, dir, &crate::io::oscal::OscalOptions::for_policy(&out.policy))
+}
+
+/// [`write_outputs`], with the OSCAL export's options: the system's FedRAMP ID and the link to
+/// its OSCAL SSP. Start from [`crate::io::oscal::OscalOptions::for_policy`] so that the deadline
+/// follows the policy.
+///
+/// # Errors
+/// A file cannot be written; the previous outputs are kept.
+pub fn write_outputs_with(
+    out: &MonthlyOutput,
+    dir: &Path,
+    oscal_options: &crate::io::oscal::OscalOptions,
+) -> Result<Vec<PathBuf>> {
     use crate::io::{csv, oscal, vdr, xlsx};
     std::fs::create_dir_all(dir).map_err(|e| Error::io(e, dir))?;
     let poam = &out.reconciliation.poam;
@@ -284,7 +298,7 @@ pub fn write_outputs(out: &MonthlyOutput, dir: &Path) -> Result<Vec<PathBuf>> {
     let (p, l) = at("poam.csv");
     batch.stage(&p, |w| csv::write_poam(poam, w, &l))?;
     let (p, l) = at("oscal-poam.json");
-    batch.stage(&p, |w| oscal::write_oscal(poam, &oscal::OscalOptions::for_policy(&out.policy), w, &l))?;
+    batch.stage(&p, |w| oscal::write_oscal(poam, oscal_options, w, &l))?;
     let rec = &out.reconciliation;
     let mut summary = std::collections::BTreeMap::new();
     for c in &rec.changes {

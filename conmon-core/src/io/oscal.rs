@@ -7,7 +7,8 @@
 //! facets, `impacted-control-id`, deviation props, KEV props, CVEs as threat ids, the remediation
 //! plan with one milestone task per planned milestone, and a risk log: milestone changes, vendor
 //! check-ins, closure). Scanners become software components and assets inventory items in
-//! `local-definitions`.
+//! `local-definitions`. `import-ssp` points to the SSP through a back-matter resource (see
+//! [`OscalOptions::ssp_href`]).
 //!
 //! UUIDs are name-based (v5) from the system name and the POA&M ID, so exporting the same POA&M
 //! twice gives the same document, and a risk keeps its UUID month after month.
@@ -37,11 +38,21 @@ pub struct OscalOptions {
     /// How a Scheduled Completion Date becomes the risk's `deadline` (the policy's
     /// `oscal_deadline`; [`OscalDeadline::BeforeDueDate`] by default).
     pub deadline: OscalDeadline,
+    /// Where the system's OSCAL SSP is (a path relative to the POA&M, or a URL): `import-ssp`
+    /// then points to a back-matter resource of type `system-security-plan` linking to it
+    /// (media type `text/xml` for `.xml`, else `application/json`). When not given, to a
+    /// `no-oscal-ssp` resource that names the system, as FedRAMP asks when no OSCAL SSP exists.
+    pub ssp_href: Option<String>,
 }
 
 impl Default for OscalOptions {
     fn default() -> Self {
-        OscalOptions { oscal_version: "1.1.2".to_string(), fedramp_id: None, deadline: OscalDeadline::default() }
+        OscalOptions {
+            oscal_version: "1.1.2".to_string(),
+            fedramp_id: None,
+            deadline: OscalDeadline::default(),
+            ssp_href: None,
+        }
     }
 }
 
@@ -415,13 +426,35 @@ pub fn to_oscal(poam: &Poam, options: &OscalOptions) -> Value {
     if !inventory.is_empty() {
         local["inventory-items"] = Value::Array(inventory);
     }
+    // The SSP this POA&M belongs to (FedRAMP's Schematron requires `import-ssp`, pointing into
+    // the back matter: `has-import-ssp`, `has-import-ssp-internal-href`).
+    let system_id = line(options.fedramp_id.as_deref().unwrap_or(&system), "unknown");
+    let ssp = match options.ssp_href.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
+        Some(href) => {
+            let media = if href.to_ascii_lowercase().ends_with(".xml") { "text/xml" } else { "application/json" };
+            json!({
+                "uuid": ids.of("ssp", href),
+                "title": format!("{system} System Security Plan"),
+                "props": [prop("type", "system-security-plan")],
+                "rlinks": [{ "href": href, "media-type": media }],
+            })
+        }
+        None => json!({
+            "uuid": ids.of("no-oscal-ssp", &system),
+            "title": system,
+            "description": format!("{system}: no OSCAL system security plan was linked to this POA&M."),
+            "props": [prop("type", "no-oscal-ssp"), prop("system-id", &system_id)],
+        }),
+    };
     // Large values are moved into the document: `json!` would copy each one it interpolates.
     let mut doc = json!({
         "uuid": ids.of("poam", &date.to_string()),
+        "import-ssp": { "href": format!("#{}", ssp["uuid"].as_str().unwrap_or_default()) },
         "system-id": {
             "identifier-type": "https://fedramp.gov",
-            "id": line(options.fedramp_id.as_deref().unwrap_or(&system), "unknown"),
+            "id": system_id,
         },
+        "back-matter": { "resources": [ssp] },
     });
     doc["metadata"] = metadata;
     doc["poam-items"] = Value::Array(items);

@@ -21,8 +21,11 @@ export declare class MonthlyResult {
   historyJson(): string
   /** The meeting report (HTML). */
   get reportHtml(): string
-  /** Writes every deliverable into `directory` off the main thread; resolves to the paths. */
-  write(directory: string): Promise<string[]>
+  /**
+   * Writes every deliverable into `directory` off the main thread; resolves to the paths.
+   * `fedramp_id` and `ssp` go to oscal-poam.json (`system-id`, `import-ssp`).
+   */
+  write(directory: string, fedrampId?: string | undefined | null, ssp?: string | undefined | null): Promise<string[]>
 }
 
 /** A POA&M (a handle). */
@@ -39,10 +42,13 @@ export declare class Poam {
   write(path: string): Promise<string>
   /** Writes the POA&M on the calling thread. */
   writeSync(path: string): void
-  /** Writes the OSCAL POA&M JSON, atomically. */
-  writeOscalSync(path: string): void
-  /** The OSCAL POA&M document as JSON. */
-  oscalJson(): string
+  /**
+   * Writes the OSCAL POA&M JSON, atomically: deadlines as the policy says, `system-id` and
+   * the SSP link when given.
+   */
+  writeOscalSync(path: string, policy: Policy, fedrampId?: string | undefined | null, ssp?: string | undefined | null): void
+  /** The OSCAL POA&M document as JSON (options as for `writeOscalSync`). */
+  oscalJson(policy: Policy, fedrampId?: string | undefined | null, ssp?: string | undefined | null): string
   /** [open, closed, configuration findings]. */
   counts(): Array<number>
 }

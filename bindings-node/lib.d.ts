@@ -268,8 +268,17 @@ export declare class Poam {
   items(sheet?: 'open' | 'closed' | 'configurationFindings'): PoamItem[]
   write(file: string): Promise<void>
   writeSync(file: string): void
-  writeOscalSync(file: string): void
-  toOscal(): Record<string, unknown>
+  writeOscalSync(file: string, options?: OscalOptions): void
+  toOscal(options?: OscalOptions): Record<string, unknown>
+}
+
+/** How the OSCAL POA&M is written: the policy's `oscalDeadline`, `system-id` and the SSP link. */
+export interface OscalOptions {
+  policy?: PolicyInput
+  /** `system-id` (default: the system name). */
+  fedrampId?: string
+  /** The system's OSCAL SSP, linked from `import-ssp` (without it, a `no-oscal-ssp` resource). */
+  ssp?: string
 }
 
 export declare class Reconciliation {
@@ -306,7 +315,7 @@ export declare class MonthlyResult {
   readonly history: Array<Record<string, unknown>>
   readonly reportHtml: string
   lateItems(policy?: PolicyInput): Clock[]
-  write(directory: string): Promise<string[]>
+  write(directory: string, options?: { fedrampId?: string; ssp?: string }): Promise<string[]>
 }
 
 export interface MonthlyOptions {

@@ -257,13 +257,18 @@ class Poam {
   writeSync(file) {
     call(() => this._h.writeSync(String(file)))
   }
-  /** Writes the OSCAL POA&M JSON. */
-  writeOscalSync(file) {
-    call(() => this._h.writeOscalSync(String(file)))
+  /**
+   * Writes the OSCAL POA&M JSON, atomically. `policy` decides how due dates become deadlines
+   * (`oscalDeadline`); `fedrampId` is the `system-id` (default: the system name); `ssp` links the
+   * system's OSCAL SSP from `import-ssp` (a path relative to the POA&M, or a URL; without it, a
+   * `no-oscal-ssp` resource).
+   */
+  writeOscalSync(file, { policy, fedrampId, ssp } = {}) {
+    call(() => this._h.writeOscalSync(String(file), policyOf(policy)._h, fedrampId ?? null, ssp ?? null))
   }
-  /** The OSCAL POA&M document (OSCAL's own hyphenated keys, unchanged). */
-  toOscal() {
-    return JSON.parse(call(() => this._h.oscalJson()))
+  /** The OSCAL POA&M document (OSCAL's own hyphenated keys, unchanged); options as for writeOscalSync. */
+  toOscal({ policy, fedrampId, ssp } = {}) {
+    return JSON.parse(call(() => this._h.oscalJson(policyOf(policy)._h, fedrampId ?? null, ssp ?? null)))
   }
   toString() {
     const [o, c, f] = this.counts
@@ -385,9 +390,12 @@ class MonthlyResult {
   lateItems(policy) {
     return clocks(this.poam, { asOf: this.validation.asOf, policy }).filter((c) => c.state === 'late')
   }
-  /** Writes poam.xlsx, poam.json, poam.csv, oscal-poam.json, changes.json, validation.json, report.html, history.json. */
-  async write(directory) {
-    return callAsync(() => this._h.write(String(directory)))
+  /**
+   * Writes poam.xlsx, poam.json, poam.csv, oscal-poam.json, changes.json, validation.json, report.html,
+   * history.json. `fedrampId` and `ssp` go to oscal-poam.json as in Poam.writeOscalSync.
+   */
+  async write(directory, { fedrampId, ssp } = {}) {
+    return callAsync(() => this._h.write(String(directory), fedrampId ?? null, ssp ?? null))
   }
 }
 

@@ -75,6 +75,23 @@ test('POA&M formats round trip and writes are atomic', async () => {
   poam.writeOscalSync(join(dir, 'oscal.json'))
   const oscal = JSON.parse(readFileSync(join(dir, 'oscal.json'), 'utf8'))
   assert.equal(oscal['plan-of-action-and-milestones']['poam-items'].length, 5)
+  // Deadlines (policy oscalDeadline), system-id and import-ssp, as the core writes them.
+  const riskOf = (doc, id) => {
+    const p = doc['plan-of-action-and-milestones']
+    const item = p['poam-items'].find((i) => i.props[0].value === id)
+    return p.risks.find((r) => r.uuid === item['related-risks'][0]['risk-uuid'])
+  }
+  assert.equal(riskOf(oscal, 'V-1').deadline, '2026-03-10T23:59:59Z') // due 2026-03-11
+  const options = { policy: { oscalDeadline: 'due_date_midnight' }, fedrampId: 'F1234567890', ssp: 'ssp.xml' }
+  const midnight = poam.toOscal(options)
+  assert.equal(riskOf(midnight, 'V-1').deadline, '2026-03-11T00:00:00Z')
+  const p = midnight['plan-of-action-and-milestones']
+  assert.equal(p['system-id'].id, 'F1234567890')
+  const ssp = p['back-matter'].resources.find((r) => '#' + r.uuid === p['import-ssp'].href)
+  assert.deepEqual(ssp.rlinks, [{ href: 'ssp.xml', 'media-type': 'text/xml' }])
+  poam.writeOscalSync(join(dir, 'oscal-midnight.json'), options)
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'oscal-midnight.json'), 'utf8')), midnight)
+  assert.throws(() => poam.toOscal({ policy: { oscalDeadline: 'noon' } }), (e) => e.code === 'config_error')
   await assert.rejects(poam.write(join(dir, 'poam.docx')), (e) => e.code === 'unsupported_format')
 })
 
@@ -92,6 +109,10 @@ test('clocks, validation, calendar and the monthly job', async () => {
   for (const f of ['poam.xlsx', 'poam.json', 'poam.csv', 'oscal-poam.json', 'changes.json', 'validation.json', 'report.html', 'history.json']) {
     assert.ok(written.some((w) => w.endsWith(f)), f)
   }
+  await feb.write(join(dir, 'feb-ssp'), { fedrampId: 'F1234567890', ssp: '../ssp.json' })
+  const withSsp = JSON.parse(readFileSync(join(dir, 'feb-ssp/oscal-poam.json'), 'utf8'))['plan-of-action-and-milestones']
+  assert.equal(withSsp['system-id'].id, 'F1234567890')
+  assert.deepEqual(withSsp['back-matter'].resources[0].rlinks, [{ href: '../ssp.json', 'media-type': 'application/json' }])
   const mar = await conmon.runMonthly({
     scans: await conmon.readScans(join(sample, '2026-03')),
     previous: await conmon.Poam.read(join(dir, 'feb/poam.json')),

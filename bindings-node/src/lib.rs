@@ -172,6 +172,11 @@ pub fn scan_set_from_json(text: String) -> napi::Result<ScanSet> {
     guard("scanSetFromJson", || Ok(ScanSet { inner: Arc::new(cm::io::json::from_str_located(&text, "<scan set>")?) }))
 }
 
+/// The OSCAL export's options: the policy's deadline choice, the FedRAMP ID and the SSP link.
+fn oscal_options(policy: &Policy, fedramp_id: Option<String>, ssp: Option<String>) -> cm::io::oscal::OscalOptions {
+    cm::io::oscal::OscalOptions { fedramp_id, ssp_href: ssp, ..cm::io::oscal::OscalOptions::for_policy(&policy.inner) }
+}
+
 /// A resolved policy (a handle).
 #[napi]
 #[derive(Debug)]
@@ -259,18 +264,25 @@ impl Poam {
         guard("Poam.writeSync", || cm::io::write_poam_path(&self.inner, Path::new(&path)))
     }
 
-    /// Writes the OSCAL POA&M JSON, atomically.
+    /// Writes the OSCAL POA&M JSON, atomically: deadlines as the policy says, `system-id` and
+    /// the SSP link when given.
     #[napi(catch_unwind)]
-    pub fn write_oscal_sync(&self, path: String) -> napi::Result<()> {
-        guard("Poam.writeOscalSync", || {
-            cm::io::oscal::write_oscal_file(&self.inner, &cm::io::oscal::OscalOptions::default(), Path::new(&path))
-        })
+    pub fn write_oscal_sync(
+        &self,
+        path: String,
+        policy: &Policy,
+        fedramp_id: Option<String>,
+        ssp: Option<String>,
+    ) -> napi::Result<()> {
+        let options = oscal_options(policy, fedramp_id, ssp);
+        guard("Poam.writeOscalSync", || cm::io::oscal::write_oscal_file(&self.inner, &options, Path::new(&path)))
     }
 
-    /// The OSCAL POA&M document as JSON.
+    /// The OSCAL POA&M document as JSON (options as for `writeOscalSync`).
     #[napi(catch_unwind)]
-    pub fn oscal_json(&self) -> napi::Result<String> {
-        guard("Poam.oscalJson", || to_json(&cm::io::oscal::to_oscal(&self.inner, &Default::default())))
+    pub fn oscal_json(&self, policy: &Policy, fedramp_id: Option<String>, ssp: Option<String>) -> napi::Result<String> {
+        let options = oscal_options(policy, fedramp_id, ssp);
+        guard("Poam.oscalJson", || to_json(&cm::io::oscal::to_oscal(&self.inner, &options)))
     }
 
     /// [open, closed, configuration findings].
@@ -452,11 +464,22 @@ impl MonthlyResult {
     }
 
     /// Writes every deliverable into `directory` off the main thread; resolves to the paths.
+    /// `fedramp_id` and `ssp` go to oscal-poam.json (`system-id`, `import-ssp`).
     #[napi(ts_return_type = "Promise<string[]>")]
-    pub fn write(&self, directory: String) -> AsyncTask<Job<Vec<String>>> {
+    pub fn write(
+        &self,
+        directory: String,
+        fedramp_id: Option<String>,
+        ssp: Option<String>,
+    ) -> AsyncTask<Job<Vec<String>>> {
         let inner = Arc::clone(&self.inner);
+        let options = cm::io::oscal::OscalOptions {
+            fedramp_id,
+            ssp_href: ssp,
+            ..cm::io::oscal::OscalOptions::for_policy(&inner.policy)
+        };
         AsyncTask::new(Job::new("MonthlyResult.write", move || {
-            Ok(cm::monthly::write_outputs(&inner, Path::new(&directory))?
+            Ok(cm::monthly::write_outputs_with(&inner, Path::new(&directory), &options)?
                 .into_iter()
                 .map(|p| p.display().to_string())
                 .collect())

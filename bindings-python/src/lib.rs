@@ -160,6 +160,20 @@ fn scan_set_from_json(py: Python<'_>, text: String) -> PyResult<ScanSet> {
     })
 }
 
+/// The OSCAL export's options: the policy's deadline choice (the default policy's without one),
+/// the FedRAMP ID and the SSP link.
+fn oscal_options(
+    policy: Option<&Policy>,
+    fedramp_id: Option<String>,
+    ssp: Option<String>,
+) -> cm::io::oscal::OscalOptions {
+    let base = match policy {
+        Some(p) => cm::io::oscal::OscalOptions::for_policy(&p.inner),
+        None => cm::io::oscal::OscalOptions::default(),
+    };
+    cm::io::oscal::OscalOptions { fedramp_id, ssp_href: ssp, ..base }
+}
+
 /// A resolved policy.
 #[pyclass(frozen, module = "conmon._conmon")]
 struct Policy {
@@ -242,17 +256,32 @@ impl Poam {
     }
 
     /// Writes the OSCAL POA&M JSON, atomically.
-    fn write_oscal(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+    #[pyo3(signature = (path, policy=None, fedramp_id=None, ssp=None))]
+    fn write_oscal(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        policy: Option<&Policy>,
+        fedramp_id: Option<String>,
+        ssp: Option<String>,
+    ) -> PyResult<()> {
         let inner = Arc::clone(&self.inner);
-        run(py, "Poam.write_oscal", move || {
-            cm::io::oscal::write_oscal_file(&inner, &cm::io::oscal::OscalOptions::default(), &path)
-        })
+        let options = oscal_options(policy, fedramp_id, ssp);
+        run(py, "Poam.write_oscal", move || cm::io::oscal::write_oscal_file(&inner, &options, &path))
     }
 
     /// The OSCAL POA&M document as JSON.
-    fn oscal_json(&self, py: Python<'_>) -> PyResult<String> {
+    #[pyo3(signature = (policy=None, fedramp_id=None, ssp=None))]
+    fn oscal_json(
+        &self,
+        py: Python<'_>,
+        policy: Option<&Policy>,
+        fedramp_id: Option<String>,
+        ssp: Option<String>,
+    ) -> PyResult<String> {
         let inner = Arc::clone(&self.inner);
-        run(py, "Poam.oscal_json", move || to_json(&cm::io::oscal::to_oscal(&inner, &Default::default())))
+        let options = oscal_options(policy, fedramp_id, ssp);
+        run(py, "Poam.oscal_json", move || to_json(&cm::io::oscal::to_oscal(&inner, &options)))
     }
 
     /// (open, closed, configuration findings) counts.
@@ -422,9 +451,21 @@ impl MonthlyResult {
     }
 
     /// Writes every deliverable into `directory`; returns the paths written.
-    fn write(&self, py: Python<'_>, directory: PathBuf) -> PyResult<Vec<PathBuf>> {
+    #[pyo3(signature = (directory, fedramp_id=None, ssp=None))]
+    fn write(
+        &self,
+        py: Python<'_>,
+        directory: PathBuf,
+        fedramp_id: Option<String>,
+        ssp: Option<String>,
+    ) -> PyResult<Vec<PathBuf>> {
         let inner = Arc::clone(&self.inner);
-        run(py, "MonthlyResult.write", move || cm::monthly::write_outputs(&inner, &directory))
+        let options = cm::io::oscal::OscalOptions {
+            fedramp_id,
+            ssp_href: ssp,
+            ..cm::io::oscal::OscalOptions::for_policy(&inner.policy)
+        };
+        run(py, "MonthlyResult.write", move || cm::monthly::write_outputs_with(&inner, &directory, &options))
     }
 
     fn __repr__(&self) -> String {

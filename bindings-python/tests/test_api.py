@@ -83,6 +83,23 @@ def test_poam_formats_round_trip(tmp_path: pathlib.Path, sample: pathlib.Path) -
     poam.write_oscal(tmp_path / "oscal.json")
     oscal = json.loads((tmp_path / "oscal.json").read_text())
     assert len(oscal["plan-of-action-and-milestones"]["poam-items"]) == 5
+    # Deadlines (policy `oscal_deadline`), system-id and import-ssp, as the core writes them.
+    def risk_of(doc: dict, poam_id: str) -> dict:
+        p = doc["plan-of-action-and-milestones"]
+        item = next(i for i in p["poam-items"] if i["props"][0]["value"] == poam_id)
+        return next(r for r in p["risks"] if r["uuid"] == item["related-risks"][0]["risk-uuid"])
+
+    assert risk_of(oscal, "V-1")["deadline"] == "2026-03-10T23:59:59Z"  # due 2026-03-11
+    midnight = poam.to_oscal(policy={"oscal_deadline": "due_date_midnight"}, fedramp_id="F1234567890", ssp="ssp.xml")
+    assert risk_of(midnight, "V-1")["deadline"] == "2026-03-11T00:00:00Z"
+    p = midnight["plan-of-action-and-milestones"]
+    assert p["system-id"]["id"] == "F1234567890"
+    ssp = next(r for r in p["back-matter"]["resources"] if "#" + r["uuid"] == p["import-ssp"]["href"])
+    assert ssp["rlinks"] == [{"href": "ssp.xml", "media-type": "text/xml"}]
+    poam.write_oscal(tmp_path / "oscal-midnight.json", policy={"oscal_deadline": "due_date_midnight"}, fedramp_id="F1234567890", ssp="ssp.xml")
+    assert json.loads((tmp_path / "oscal-midnight.json").read_text()) == midnight
+    with pytest.raises(conmon.ConfigError):
+        poam.to_oscal(policy={"oscal_deadline": "noon"})
     with pytest.raises(conmon.UnsupportedFormatError):
         poam.write(tmp_path / "poam.docx")
     # A failed write never replaces the previous file.
@@ -117,6 +134,10 @@ def test_validation_calendar_and_monthly_job(tmp_path: pathlib.Path, sample: pat
     )
     written = feb.write(tmp_path / "feb")
     assert {p.name for p in written} >= {"poam.xlsx", "poam.json", "poam.csv", "oscal-poam.json", "changes.json", "validation.json", "report.html", "history.json"}
+    feb.write(tmp_path / "feb-ssp", fedramp_id="F1234567890", ssp="../ssp.json")
+    with_ssp = json.loads((tmp_path / "feb-ssp" / "oscal-poam.json").read_text())["plan-of-action-and-milestones"]
+    assert with_ssp["system-id"]["id"] == "F1234567890"
+    assert with_ssp["back-matter"]["resources"][0]["rlinks"] == [{"href": "../ssp.json", "media-type": "application/json"}]
     mar = conmon.run_monthly(
         scans=conmon.read_scans(sample / "2026-03"),
         previous=conmon.Poam.read(tmp_path / "feb" / "poam.json"),

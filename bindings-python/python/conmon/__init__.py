@@ -373,13 +373,29 @@ class Poam:
         ``.json``; atomically (a failure leaves any previous file as it was)."""
         self._h.write(str(path))
 
-    def write_oscal(self, path: PathLike) -> None:
-        """Writes the OSCAL POA&M JSON."""
-        self._h.write_oscal(str(path))
+    def write_oscal(
+        self,
+        path: PathLike,
+        *,
+        policy: Union[Policy, str, Mapping[str, Any], None] = None,
+        fedramp_id: str | None = None,
+        ssp: str | None = None,
+    ) -> None:
+        """Writes the OSCAL POA&M JSON, atomically. ``policy`` decides how due dates become
+        deadlines (``oscal_deadline``); ``fedramp_id`` is the ``system-id`` (default: the system
+        name); ``ssp`` links the system's OSCAL SSP from ``import-ssp`` (a path relative to the
+        POA&M, or a URL; without it, a ``no-oscal-ssp`` resource)."""
+        self._h.write_oscal(str(path), _policy(policy)._h, fedramp_id, ssp)
 
-    def to_oscal(self) -> dict[str, Any]:
-        """The OSCAL POA&M document."""
-        return cast("dict[str, Any]", _json.loads(self._h.oscal_json()))
+    def to_oscal(
+        self,
+        *,
+        policy: Union[Policy, str, Mapping[str, Any], None] = None,
+        fedramp_id: str | None = None,
+        ssp: str | None = None,
+    ) -> dict[str, Any]:
+        """The OSCAL POA&M document (options as for :meth:`write_oscal`)."""
+        return cast("dict[str, Any]", _json.loads(self._h.oscal_json(_policy(policy)._h, fedramp_id, ssp)))
 
     def to_pandas(self) -> Any:
         """Items as a pandas DataFrame, with a ``sheet`` column."""
@@ -576,10 +592,13 @@ class MonthlyResult:
                 result.append(clock)
         return result
 
-    def write(self, directory: PathLike) -> list[_pathlib.Path]:
+    def write(
+        self, directory: PathLike, *, fedramp_id: str | None = None, ssp: str | None = None
+    ) -> list[_pathlib.Path]:
         """Writes poam.xlsx, poam.json, poam.csv, oscal-poam.json, changes.json, validation.json,
-        report.html and history.json into ``directory``, each atomically."""
-        return [_pathlib.Path(p) for p in self._h.write(str(directory))]
+        report.html and history.json into ``directory``, each atomically. ``fedramp_id`` and
+        ``ssp`` go to oscal-poam.json as in :meth:`Poam.write_oscal`."""
+        return [_pathlib.Path(p) for p in self._h.write(str(directory), fedramp_id, ssp)]
 
     def __repr__(self) -> str:
         return repr(self._h)

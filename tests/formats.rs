@@ -490,6 +490,13 @@ fn the_oscal_deadline_passes_fedramps_timeliness_check_exactly_when_the_engine_c
         p["risks"].as_array().unwrap().iter().find(|r| &r["uuid"] == uuid).unwrap()["deadline"].clone()
     };
     assert_eq!(risk_deadline("V-1"), "2026-02-08T23:59:59Z");
+    // V-8's approved RA has no rationale (validation reports that): it still has the mitigating
+    // factor an RA needs (R9.4), pointing to the deviation request.
+    let p = &doc["plan-of-action-and-milestones"];
+    let v8 = p["poam-items"].as_array().unwrap().iter().find(|i| i["props"][0]["value"] == "V-8").unwrap();
+    let v8_risk =
+        p["risks"].as_array().unwrap().iter().find(|r| r["uuid"] == v8["related-risks"][0]["risk-uuid"]).unwrap();
+    assert_eq!(v8_risk["mitigating-factors"][0]["description"], "See the deviation request.");
     assert_eq!(risk_deadline("V-2"), "2026-02-09T23:59:59Z");
     let timely: Vec<(&str, bool)> =
         ["V-1", "V-2", "V-3", "V-4", "V-5", "V-6", "V-7", "V-8"].map(|id| (id, fedramp_timely(&doc, id))).to_vec();

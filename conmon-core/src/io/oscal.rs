@@ -276,9 +276,11 @@ fn item_json(
     if let Some(d) = item.scheduled_completion_date {
         risk["deadline"] = json!(deadline(d, options.deadline));
     }
-    if let Some(rationale) = item.deviation_rationale.as_deref().filter(|r| !r.trim().is_empty())
-        && item.risk_adjustment != DeviationFlag::No
-    {
+    // A risk adjustment needs at least one mitigating factor (R9.4):
+    // the rationale (column X), or a pointer to the deviation request when X is blank (which
+    // validation reports).
+    if item.risk_adjustment != DeviationFlag::No {
+        let rationale = item.deviation_rationale.as_deref().unwrap_or_default();
         risk["mitigating-factors"] = json!([{ "uuid": ids.of("mitigating-factor", key), "description": multiline(rationale, "See the deviation request.") }]);
     }
     let mut remediations = vec![json!({

@@ -370,9 +370,46 @@ fn oscal_poam_validates_against_the_nist_schema() {
     for (item, src) in items.iter().zip(poam.items()) {
         assert_eq!(item["props"][0]["name"], "POAM-ID");
         assert_eq!(item["props"][0]["value"], src.poam_id.as_str());
-        assert_eq!(item["related-observations"].as_array().unwrap().len(), 1);
+        // The detection, then one observation per deviation (R9.4 types), in this order.
+        let mut kinds = vec!["finding"];
+        for (kind, flag) in [
+            ("risk-adjustment", src.risk_adjustment),
+            ("false-positive", src.false_positive),
+            ("operational-requirement", src.operational_requirement),
+        ] {
+            if flag != conmon_core::model::DeviationFlag::No {
+                kinds.push(kind);
+            }
+        }
+        if src.vendor_dependency {
+            kinds.push("vendor-dependency");
+        }
+        let observations = p["observations"].as_array().unwrap();
+        let related: Vec<&serde_json::Value> = item["related-observations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| observations.iter().find(|o| o["uuid"] == r["observation-uuid"]).unwrap())
+            .collect();
+        assert_eq!(related.iter().map(|o| o["types"][0].as_str().unwrap()).collect::<Vec<_>>(), kinds);
+        assert_eq!(related[0]["collected"], format!("{}T00:00:00Z", src.original_detection_date));
+        if let Some(ra) = related.iter().find(|o| o["types"][0] == "risk-adjustment") {
+            let rationale = src.deviation_rationale.as_deref().map(str::trim).filter(|r| !r.is_empty());
+            assert_eq!(ra["description"], rationale.unwrap_or("See the deviation request."));
+            if let Some(d) = src.risk_adjustment_approved_date {
+                assert_eq!(ra["collected"], format!("{d}T00:00:00Z"));
+            }
+            if let Some(docs) = src.supporting_documents.as_deref() {
+                assert_eq!(ra["relevant-evidence"][0]["description"], docs.trim());
+            }
+        }
         assert_eq!(item["related-risks"].as_array().unwrap().len(), 1);
         let risk = risks.iter().find(|r| r["uuid"] == item["related-risks"][0]["risk-uuid"]).unwrap();
+        // The risk relates to the detection alone (FedRAMP's timeliness check reads its date).
+        assert_eq!(
+            risk["related-observations"],
+            serde_json::json!([{ "observation-uuid": item["related-observations"][0]["observation-uuid"] }])
+        );
         let expect_status = if src.is_closed() { "closed" } else { risk["status"].as_str().unwrap() };
         assert_eq!(risk["status"], expect_status);
         if let Some(due) = src.scheduled_completion_date {

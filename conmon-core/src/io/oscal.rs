@@ -170,7 +170,7 @@ fn item_json(
     tools: &BTreeMap<String, String>,
     assets: &BTreeMap<String, String>,
     options: &OscalOptions,
-) -> [Value; 3] {
+) -> (Vec<Value>, Value, Value) {
     let key = item.poam_id.as_str();
     let (obs_id, risk_id, item_id) = (ids.of("observation", key), ids.of("risk", key), ids.of("poam-item", key));
     let title = line(&item.weakness_name, &line(&item.weakness_source_identifier, key));
@@ -202,11 +202,13 @@ fn item_json(
         "collected": datetime(item.original_detection_date),
     });
     if !subjects.is_empty() {
-        observation["subjects"] = Value::Array(subjects);
+        observation["subjects"] = Value::Array(subjects.clone());
     }
     if !item.weakness_source_identifier.trim().is_empty() {
         observation["props"] = json!([prop("scanner-vulnerability-id", &item.weakness_source_identifier)]);
     }
+    let mut observations = vec![observation];
+    observations.extend(deviation_observations(item, ids, &subjects));
 
     // The risk.
     let mut props: Vec<Value> = item
@@ -349,15 +351,75 @@ fn item_json(
         risk["risk-log"]["entries"] = Value::Array(log);
     }
 
+    // The item relates to its detection and to each deviation's observation; the risk only to the
+    // detection, whose `collected` FedRAMP's timeliness check reads.
+    let related: Vec<Value> = observations.iter().map(|o| json!({ "observation-uuid": o["uuid"] })).collect();
     let poam_item = json!({
         "uuid": item_id,
         "title": title,
         "description": description,
         "props": [prop("POAM-ID", key)],
-        "related-observations": [{ "observation-uuid": obs_id }],
+        "related-observations": related,
         "related-risks": [{ "risk-uuid": risk_id }],
     });
-    [observation, risk, poam_item]
+    (observations, risk, poam_item)
+}
+
+/// One observation per deviation the item carries (R9.4 observation types, as in FedRAMP's OSCAL
+/// POA&M template): a risk adjustment, false positive or operational requirement that is
+/// pending or approved (method `EXAMINE`, the rationale of column X, the supporting documents of
+/// column Y as evidence), and a vendor dependency (method `INTERVIEW`, the product and the last
+/// check-in). `collected`: the RA's approval date, the last vendor check-in, else the Status
+/// Date, else the detection date.
+fn deviation_observations(item: &PoamItem, ids: &Ids, subjects: &[Value]) -> Vec<Value> {
+    let key = item.poam_id.as_str();
+    let rationale = item.deviation_rationale.as_deref().unwrap_or_default();
+    let fallback = item.status_date.unwrap_or(item.original_detection_date);
+    let mut out = Vec::new();
+    for (kind, title, flag, date) in [
+        ("risk-adjustment", "Risk Adjustment", item.risk_adjustment, item.risk_adjustment_approved_date),
+        ("false-positive", "False Positive", item.false_positive, None),
+        ("operational-requirement", "Operational Requirement", item.operational_requirement, None),
+    ] {
+        if deviation_value(flag).is_none() {
+            continue;
+        }
+        let mut o = json!({
+            "uuid": ids.of(&format!("observation-{kind}"), key),
+            "title": title,
+            "description": multiline(rationale, "See the deviation request."),
+            "methods": ["EXAMINE"],
+            "types": [kind],
+            "collected": datetime(date.unwrap_or(fallback)),
+        });
+        if let Some(docs) = item.supporting_documents.as_deref().filter(|d| !d.trim().is_empty()) {
+            o["relevant-evidence"] = json!([{ "description": multiline(docs, "Supporting documents") }]);
+        }
+        out.push(o);
+    }
+    if item.vendor_dependency {
+        let product = item.vendor_dependent_product_name.as_deref().map(str::trim).filter(|p| !p.is_empty());
+        let mut description = match product {
+            Some(p) => format!("Vendor dependency: {p}."),
+            None => "Vendor dependency.".to_string(),
+        };
+        if let Some(d) = item.last_vendor_check_in_date {
+            description.push_str(&format!(" Last vendor check-in {d}."));
+        }
+        let mut o = json!({
+            "uuid": ids.of("observation-vendor-dependency", key),
+            "title": "Vendor Dependency",
+            "description": description,
+            "methods": ["INTERVIEW"],
+            "types": ["vendor-dependency"],
+            "collected": datetime(item.last_vendor_check_in_date.unwrap_or(fallback)),
+        });
+        if !subjects.is_empty() {
+            o["subjects"] = Value::Array(subjects.to_vec());
+        }
+        out.push(o);
+    }
+    out
 }
 
 /// Builds the OSCAL POA&M document.
@@ -404,8 +466,8 @@ pub fn to_oscal(poam: &Poam, options: &OscalOptions) -> Value {
     let (mut observations, mut risks, mut items) =
         (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
     for item in poam.items() {
-        let [o, r, i] = item_json(item, &ids, &tools, &assets, options);
-        observations.push(o);
+        let (o, r, i) = item_json(item, &ids, &tools, &assets, options);
+        observations.extend(o);
         risks.push(r);
         items.push(i);
     }

@@ -123,6 +123,9 @@ export declare function panicForTest(): void
 /** Policy presets as JSON `[[name, description], ...]`. */
 export declare function presetsJson(): string
 
+/** Reads a deviation register (FedRAMP's deviation request form .xlsx, or a .json array) as JSON. */
+export declare function readDeviations(path: string): string
+
 /** Reads an inventory (.xlsx workbook or .json array) as JSON `{assets, problems}`. */
 export declare function readInventory(path: string): string
 

@@ -847,6 +847,7 @@ module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.monthly = nativeBinding.monthly
 module.exports.panicForTest = nativeBinding.panicForTest
 module.exports.presetsJson = nativeBinding.presetsJson
+module.exports.readDeviations = nativeBinding.readDeviations
 module.exports.readInventory = nativeBinding.readInventory
 module.exports.readPoam = nativeBinding.readPoam
 module.exports.readScanBuffer = nativeBinding.readScanBuffer

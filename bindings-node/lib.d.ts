@@ -301,6 +301,8 @@ export interface ReconcileOptions {
 export declare function reconcile(previous: Poam | null, scans: ScanSet, options: ReconcileOptions): Promise<Reconciliation>
 /** `explain: false` leaves each clock's `explanation` empty (cheaper for large POA&Ms). */
 export declare function clocks(poam: Poam | Array<Partial<PoamItem>>, options: { asOf: DateInput; policy?: PolicyInput; explain?: boolean }): Clock[]
+/** Reads a deviation register: FedRAMP's Vulnerability Deviation Request Form (.xlsx), or a JSON array. */
+export declare function readDeviations(file: string): Array<Record<string, unknown>>
 export declare function readInventory(file: string): { assets: InventoryAsset[]; problems: Array<{ code: string; message: string; location: Location }> }
 export declare function validate(
   poam: Poam,

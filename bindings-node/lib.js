@@ -311,7 +311,7 @@ class Reconciliation {
 async function reconcile(previous, scans, { asOf, policy, deviations, kev, withPlacements } = {}) {
   const h = await callAsync(() =>
     native.reconcile(previous ? previous._h : null, scans._h, policyOf(policy)._h, dateString(asOf), {
-      deviationsJson: jsonInput(deviations),
+      deviationsJson: deviationsJson(deviations),
       kevPath: kev == null ? undefined : String(kev),
       withPlacements: Boolean(withPlacements),
     }),
@@ -332,6 +332,17 @@ function clocks(poam, { asOf, policy, explain = true } = {}) {
 /** Reads the Integrated Inventory Workbook (.xlsx) or a JSON array of assets: `{assets, problems}`. */
 function readInventory(file) {
   return parse(call(() => native.readInventory(String(file))))
+}
+
+/** Reads a deviation register: FedRAMP's Vulnerability Deviation Request Form (.xlsx), or a JSON array. */
+function readDeviations(file) {
+  return parse(call(() => native.readDeviations(String(file))))
+}
+
+/** A register for the engine: the form (a path ending in .xlsx or .xlsm), else as jsonInput. */
+function deviationsJson(v) {
+  if (typeof v === 'string' && /\.xls[xm]$/i.test(v)) return call(() => native.readDeviations(v))
+  return jsonInput(v)
 }
 
 function inventoryJson(inv) {
@@ -404,7 +415,7 @@ async function runMonthly({ scans, asOf, previous, inventory, deviations, kev, s
   const h = await callAsync(() =>
     native.monthly(scans._h, policyOf(policy)._h, dateString(asOf), previous ? previous._h : null, {
       inventoryJson: inventoryJson(inventory),
-      deviationsJson: jsonInput(deviations),
+      deviationsJson: deviationsJson(deviations),
       kevPath: kev == null ? undefined : String(kev),
       significantChangesJson: jsonInput(significantChanges),
       historyJson: jsonInput(history),
@@ -425,6 +436,7 @@ module.exports = {
   engineVersion: () => native.engineVersion(),
   errorCodes: () => native.errorCodes(),
   presets,
+  readDeviations,
   readInventory,
   readScans,
   readScansSync,

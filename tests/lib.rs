@@ -1,6 +1,7 @@
 //! Integration tests: one binary, modules per area.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod deviation_form;
 mod fixtures;
 mod formats;
 mod hostile;

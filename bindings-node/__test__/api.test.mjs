@@ -164,3 +164,24 @@ test('errors carry the core code and location; panics never crash the process', 
   assert.throws(() => conmon._panicForTest(), (e) => e instanceof conmon.ConmonError && e.code === 'internal_error')
   assert.ok(existsSync(dir))
 })
+
+test("FedRAMP's deviation request form reads as the core reads it, and drives the monthly job", async () => {
+  const form = join(root, 'tests/fixtures/deviations/dr-form.xlsx')
+  const expected = JSON.parse(readFileSync(join(root, 'tests/fixtures/deviations/dr-form.expected.json'), 'utf8'))
+  const got = conmon.readDeviations(form)
+  assert.deepEqual(got.map((d) => d.id), ['DR-2026-001', 'DR-2026-002', 'DR-2026-003'])
+  assert.deepEqual(conmon._snake(got), expected)
+  const dir = tmp()
+  const feb = await conmon.runMonthly({ scans: await conmon.readScans(join(sample, '2026-02')), asOf: '2026-02-13', deviations: form })
+  await feb.write(join(dir, 'feb'))
+  const mar = await conmon.runMonthly({
+    scans: await conmon.readScans(join(sample, '2026-03')),
+    previous: await conmon.Poam.read(join(dir, 'feb/poam.json')),
+    asOf: '2026-03-13',
+    deviations: form,
+  })
+  const items = Object.fromEntries(mar.poam.items().map((i) => [i.poamId, i]))
+  assert.equal(items['V-3'].riskAdjustment, 'yes')
+  assert.equal(items['V-3'].adjustedRiskRating, 'low')
+  assert.equal(items['V-2'].operationalRequirement, 'pending')
+})

@@ -382,6 +382,12 @@ pub fn read_inventory(path: String) -> napi::Result<String> {
     guard("readInventory", || to_json(&cm::io::read_inventory_path(Path::new(&path))?))
 }
 
+/// Reads a deviation register (FedRAMP's deviation request form .xlsx, or a .json array) as JSON.
+#[napi(catch_unwind)]
+pub fn read_deviations(path: String) -> napi::Result<String> {
+    guard("readDeviations", || to_json(&cm::io::read_deviations_path(Path::new(&path))?))
+}
+
 /// Validates a POA&M; returns the validation report as JSON (diagnostics, calendar, triggers).
 #[napi(catch_unwind)]
 pub fn validate(

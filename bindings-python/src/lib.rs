@@ -352,6 +352,12 @@ fn read_inventory(py: Python<'_>, path: PathBuf) -> PyResult<String> {
     run(py, "read_inventory", move || to_json(&cm::io::read_inventory_path(&path)?))
 }
 
+/// Reads a deviation register (FedRAMP's deviation request form .xlsx, or a .json array) as JSON.
+#[pyfunction]
+fn read_deviations(py: Python<'_>, path: PathBuf) -> PyResult<String> {
+    run(py, "read_deviations", move || to_json(&cm::io::read_deviations_path(&path)?))
+}
+
 /// Validates a POA&M; returns the validation report as JSON (diagnostics, calendar, triggers).
 #[pyfunction]
 #[pyo3(signature = (poam, policy, as_of, previous=None, scans=None, inventory_json=None, poam_file=None))]
@@ -581,6 +587,7 @@ fn _conmon(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(reconcile, m)?,
         wrap_pyfunction!(clocks, m)?,
         wrap_pyfunction!(read_inventory, m)?,
+        wrap_pyfunction!(read_deviations, m)?,
         wrap_pyfunction!(validate, m)?,
         wrap_pyfunction!(calendar, m)?,
         wrap_pyfunction!(monthly, m)?,

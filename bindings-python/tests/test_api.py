@@ -238,3 +238,26 @@ def test_handles_are_immutable_and_shareable_across_threads(sample: pathlib.Path
     for t in threads:
         t.join()
     assert results == [5, 5, 5, 5]
+
+
+def test_deviation_request_form(fixtures: pathlib.Path, sample: pathlib.Path, tmp_path: pathlib.Path) -> None:
+    # FedRAMP's deviation request form reads as the register the core reads (parity).
+    form = fixtures / "deviations" / "dr-form.xlsx"
+    expected = json.loads((fixtures / "deviations" / "dr-form.expected.json").read_text())
+    got = conmon.read_deviations(form)
+    assert [d["id"] for d in got] == ["DR-2026-001", "DR-2026-002", "DR-2026-003"]
+    assert got[0]["decided"] == dt.date(2026, 3, 2)
+    assert json.loads(json.dumps(got, default=str)) == expected
+    # As the monthly job's register: the approved risk adjustment of V-3 applies in March.
+    feb = conmon.run_monthly(scans=conmon.read_scans(sample / "2026-02"), as_of="2026-02-13", deviations=form)
+    feb.write(tmp_path / "feb")
+    mar = conmon.run_monthly(
+        scans=conmon.read_scans(sample / "2026-03"),
+        previous=conmon.Poam.read(tmp_path / "feb" / "poam.json"),
+        as_of="2026-03-13",
+        deviations=form,
+    )
+    items = {i["poam_id"]: i for i in mar.poam.items()}
+    assert items["V-3"]["risk_adjustment"] == "yes"
+    assert items["V-3"]["adjusted_risk_rating"] == "low"
+    assert items["V-2"]["operational_requirement"] == "pending"

@@ -21,7 +21,8 @@ pub(crate) struct MonthlyArgs {
     /// The Integrated Inventory Workbook (.xlsx).
     #[arg(long)]
     inventory: Option<PathBuf>,
-    /// The deviation register: a JSON array of deviation records (`conmon schema deviations`).
+    /// The deviation register: FedRAMP's Vulnerability Deviation Request Form (.xlsx), or a JSON
+    /// array of deviation records (`conmon schema deviations`).
     #[arg(long)]
     deviations: Option<PathBuf>,
     /// The CISA KEV catalog JSON (known_exploited_vulnerabilities.json).
@@ -226,7 +227,7 @@ pub(crate) fn run_monthly(args: &MonthlyArgs) -> Result<ExitCode, CliError> {
         None => None,
     };
     let deviations: Vec<cm::deviation::Deviation> = match &args.deviations {
-        Some(p) => cm::io::read_json_path(p).map_err(engine)?,
+        Some(p) => cm::io::read_deviations_path(p).map_err(engine)?,
         None => Vec::new(),
     };
     let kev = match &args.kev {

@@ -352,6 +352,59 @@ fn monthly_never_touches_outputs_when_an_input_is_bad() {
 }
 
 #[test]
+fn monthly_reads_fedramps_deviation_request_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let feb = dir.path().join("feb");
+    let form = root().join("tests/fixtures/deviations/dr-form.xlsx");
+    let month = |scans: &str, as_of: &str, out: &std::path::Path, previous: Option<&std::path::Path>| {
+        let mut args = vec!["monthly", "--scans", scans, "--deviations", form.to_str().unwrap(), "--as-of", as_of];
+        let out_s = out.to_str().unwrap().to_string();
+        let prev_s = previous.map(|p| p.to_str().unwrap().to_string());
+        if let Some(p) = &prev_s {
+            args.extend(["--previous", p.as_str()]);
+        }
+        args.extend(["--out", out_s.as_str(), "--quiet"]);
+        conmon(&args, None)
+    };
+    let out = month(&sample("2026-02"), "2026-02-13", &feb, None);
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&out.stderr));
+    let mar = dir.path().join("mar");
+    let out = month(&sample("2026-03"), "2026-03-13", &mar, Some(&feb.join("poam.json")));
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&out.stderr));
+    let march: conmon_core::model::Poam =
+        serde_json::from_str(&std::fs::read_to_string(mar.join("poam.json")).unwrap()).unwrap();
+    // DR-2026-001 on the form: V-3's risk adjustment to Low, approved 2026-03-02.
+    let v3 = march.open.iter().find(|i| i.poam_id == "V-3").unwrap();
+    assert_eq!(v3.risk_adjustment, conmon_core::model::DeviationFlag::Yes);
+    assert_eq!(v3.effective_risk_rating(), conmon_core::model::RiskRating::Low);
+
+    // A workbook that is not the form (February's POA&M): exit 2, named, nothing written.
+    let kept = dir.path().join("kept");
+    std::fs::create_dir_all(&kept).unwrap();
+    std::fs::write(kept.join("poam.json"), "previous content").unwrap();
+    let out = conmon(
+        &[
+            "monthly",
+            "--scans",
+            &sample("2026-02"),
+            "--deviations",
+            feb.join("poam.xlsx").to_str().unwrap(),
+            "--as-of",
+            "2026-02-13",
+            "--out",
+            kept.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert!(err["error"]["message"].as_str().unwrap().contains("DR Number"), "{err}");
+    assert_eq!(std::fs::read_to_string(kept.join("poam.json")).unwrap(), "previous content");
+}
+
+#[test]
 fn validate_reports_every_problem_and_sets_the_exit_code() {
     let dir = tempfile::tempdir().unwrap();
     let feb = dir.path().join("feb");

@@ -62,6 +62,7 @@ __all__ = [
     "engine_version",
     "presets",
     "read_inventory",
+    "read_deviations",
     "read_scans",
     "reconcile",
     "run_monthly",
@@ -468,14 +469,15 @@ def reconcile(
     with_placements: bool = False,
 ) -> Reconciliation:
     """Reconciles last month's POA&M (``None`` for the first month) with this month's scans:
-    stable IDs, closure on evidence, reappearance, deviations (a list of dicts, a JSON string or a
-    ``.json`` path), KEV due dates (the CISA catalog path), change log. Releases the GIL."""
+    stable IDs, closure on evidence, reappearance, deviations (a list of dicts, a JSON string, a
+    ``.json`` path or FedRAMP's deviation request form ``.xlsx``), KEV due dates (the CISA
+    catalog path), change log. Releases the GIL."""
     handle, rest = _conmon.reconcile(
         previous._h if previous is not None else None,
         scans._h,
         _policy(policy)._h,
         _date_str(as_of),
-        _json_input(deviations),
+        _deviations_json(deviations),
         str(kev) if kev is not None else None,
         with_placements,
     )
@@ -501,6 +503,19 @@ def read_inventory(path: PathLike) -> dict[str, Any]:
     """Reads the Integrated Inventory Workbook (.xlsx) or a JSON array of assets:
     ``{"assets": [...], "problems": [...]}``."""
     return _dict(_conmon.read_inventory(str(path)))
+
+
+def read_deviations(path: PathLike) -> list[dict[str, Any]]:
+    """Reads a deviation register: FedRAMP's Vulnerability Deviation Request Form (``.xlsx``), or
+    a JSON array of records (the ``deviations`` schema)."""
+    return _list(_conmon.read_deviations(str(path)))
+
+
+def _deviations_json(deviations: Any) -> str | None:
+    """A register from the form (a path ending in .xlsx or .xlsm), else as :func:`_json_input`."""
+    if isinstance(deviations, (str, _os.PathLike)) and str(deviations).lower().endswith((".xlsx", ".xlsm")):
+        return _conmon.read_deviations(str(deviations))
+    return _json_input(deviations)
 
 
 def _inventory_json(inventory: Any) -> str | None:
@@ -625,7 +640,7 @@ def run_monthly(
             _date_str(as_of),
             previous._h if previous is not None else None,
             _inventory_json(inventory),
-            _json_input(deviations),
+            _deviations_json(deviations),
             str(kev) if kev is not None else None,
             _json_input(significant_changes),
             _json_input(history),

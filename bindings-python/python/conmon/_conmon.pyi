@@ -21,6 +21,7 @@ __all__ = [
     "reconcile",
     "clocks",
     "read_inventory",
+    "read_deviations",
     "validate",
     "calendar",
     "monthly",
@@ -107,6 +108,7 @@ def reconcile(
 ) -> tuple[Poam, str]: ...
 def clocks(poam: Poam, policy: Policy, as_of: str, explain: bool = True) -> str: ...
 def read_inventory(path: str | os.PathLike[str]) -> str: ...
+def read_deviations(path: str | os.PathLike[str]) -> str: ...
 def validate(
     poam: Poam,
     policy: Policy,

@@ -86,3 +86,17 @@ pub fn read_inventory_path(path: &Path) -> Result<xlsx::InventoryImport> {
     }
     xlsx::read_inventory(path)
 }
+
+/// Reads a deviation register: FedRAMP's Vulnerability Deviation Request Form (`.xlsx`, `.xlsm`;
+/// see [`xlsx::read_deviation_form`]), or JSON (an array of records, the `deviations` schema).
+///
+/// # Errors
+/// The file cannot be read or is not a register; the error names the file, and the row and field
+/// of a bad record.
+pub fn read_deviations_path(path: &Path) -> Result<Vec<crate::deviation::Deviation>> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    if ext == "xlsx" || ext == "xlsm" {
+        return xlsx::read_deviation_form(path);
+    }
+    read_json_path(path)
+}

@@ -824,6 +824,180 @@ pub fn read_inventory(path: &Path) -> Result<InventoryImport> {
     Ok(out)
 }
 
+/// Reads FedRAMP's Vulnerability Deviation Request Form (`.xlsx`): one deviation per row of its
+/// DR sheet (the sheet whose header row names `DR Number`; row 10 in the form), columns found by
+/// header text (R3.3).
+///
+/// - `Type of DR`: `FP`, `RA`, `OR` or `OR RA` (the form's list; the full names are accepted).
+/// - `Deviation Status`: `Pending`, `Approved`, `Rejected`, `Withdrawn`; blank or `N/A` is pending.
+///   A decision's date is the latest reviewer status date (GSA, DOD, DHS) on the row, if any.
+/// - `DR Rationale` is the rationale, followed by the FP `Evidence Description` and the OR
+///   `Operational Impact Statement` and `Justification` when filled; the three attachment lists
+///   are the evidence, a line each.
+/// - `Requested Risk Rating/Impact` and `DR Submission Date` as given.
+///
+/// The guidance row under the header and the form's example rows (a POA&M ID ending in
+/// `Example`) are skipped, as are rows with neither a DR number nor a POA&M ID.
+///
+/// # Errors
+/// The file is not a workbook, no sheet has a `DR Number` header, or a row has no POA&M ID, no
+/// or an unknown type of DR, or an unreadable status, rating or date: the error names the sheet,
+/// row, column and header.
+pub fn read_deviation_form(path: &Path) -> Result<Vec<crate::deviation::Deviation>> {
+    use crate::deviation::{Deviation, DeviationKind, DeviationStatus};
+    let label = path.display().to_string();
+    let mut wb = open_workbook(path)?;
+    let names = wb.sheet_names();
+    let mut chosen = None;
+    for n in names.iter() {
+        let range = sheet_range(&mut wb, n, &label)?;
+        if let Some(h) = find_header_row(&range, "DR Number") {
+            chosen = Some((n.clone(), range, h));
+            break;
+        }
+    }
+    let Some((sheet, range, h)) = chosen else {
+        return Err(Error::missing(format!(
+            "no sheet with a `DR Number` header: not FedRAMP's deviation request form (sheets: {})",
+            names.join(", ")
+        ))
+        .at(Location::file(&label)));
+    };
+    let (r0, c0) = range.start().unwrap_or((0, 0));
+    let headers: Vec<String> =
+        (0..range.width()).map(|c| template::normalise_header(&cell_text(range.get((h, c))))).collect();
+    let col = |name: &str| headers.iter().position(|h| *h == template::normalise_header(name));
+    let required = |name: &str| {
+        col(name).ok_or_else(|| {
+            let mut loc = Location::file(&label);
+            loc.sheet = Some(sheet.clone());
+            loc.row = Some(u64::from(r0) + h as u64 + 1);
+            Error::missing(format!("the DR sheet has no `{name}` column")).at(loc)
+        })
+    };
+    let (c_number, c_poam, c_type) = (required("DR Number")?, required("POA&M ID")?, required("Type of DR")?);
+    let mut out = Vec::new();
+    for (ri, row) in range.rows().enumerate().skip(h + 1) {
+        let abs_row = u64::from(r0) + ri as u64 + 1;
+        let at = |c: usize, field: &str| {
+            let mut loc = Location::file(&label);
+            loc.sheet = Some(sheet.clone());
+            loc.row = Some(abs_row);
+            loc.column = Some(u64::from(c0) + c as u64 + 1);
+            loc.field = Some(field.to_string());
+            loc
+        };
+        let text = |name: &str| {
+            col(name).map(|c| cell_text(row.get(c))).filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("n/a"))
+        };
+        let id = cell_text(row.get(c_number));
+        let poam_id = cell_text(row.get(c_poam));
+        // The guidance row says `Text Field` in every text column.
+        if (id.is_empty() && poam_id.is_empty()) || is_template_row(&poam_id) || id.eq_ignore_ascii_case("text field") {
+            continue;
+        }
+        if poam_id.is_empty() {
+            return Err(
+                Error::missing("a deviation request needs the POA&M ID it is about (R3.3)").at(at(c_poam, "POA&M ID"))
+            );
+        }
+        let kind_text = cell_text(row.get(c_type));
+        let kind = match template::normalise_header(&kind_text).as_str() {
+            "fp" | "falsepositive" => DeviationKind::FalsePositive,
+            "ra" | "riskadjustment" => DeviationKind::RiskAdjustment,
+            "or" | "operationalrequirement" => DeviationKind::OperationalRequirement,
+            "orra" | "raor" | "operationalrequirementriskadjustment" => {
+                DeviationKind::OperationalRequirementRiskAdjustment
+            }
+            _ => {
+                return Err(Error::invalid(format!("`{kind_text}` is not a type of DR (allowed: FP, RA, OR, OR RA)"))
+                    .at(at(c_type, "Type of DR")));
+            }
+        };
+        let status = match col("Deviation Status").map(|c| (c, cell_text(row.get(c)))) {
+            None => DeviationStatus::Pending,
+            Some((c, t)) => match template::normalise_header(&t).as_str() {
+                "" | "na" | "pending" => DeviationStatus::Pending,
+                "approved" => DeviationStatus::Approved,
+                "rejected" => DeviationStatus::Rejected,
+                "withdrawn" => DeviationStatus::Withdrawn,
+                _ => {
+                    return Err(Error::invalid(format!(
+                        "`{t}` is not a deviation status (allowed: Pending, N/A, Approved, Rejected, Withdrawn)"
+                    ))
+                    .at(at(c, "Deviation Status")));
+                }
+            },
+        };
+        let date = |name: &str| -> Result<Option<NaiveDate>> {
+            let Some(c) = col(name) else { return Ok(None) };
+            match row.get(c).map(cell_raw) {
+                Some(Raw::Date(d)) => Ok(Some(d)),
+                Some(Raw::Number(n)) => template::excel_serial_date(n)
+                    .map(Some)
+                    .ok_or_else(|| Error::invalid(format!("{n} is not a date")).at(at(c, name))),
+                Some(Raw::Text(t)) if !t.trim().is_empty() && !t.trim().eq_ignore_ascii_case("n/a") => {
+                    crate::model::parse_template_date(t).map(Some).map_err(|e| e.at(at(c, name)))
+                }
+                _ => Ok(None),
+            }
+        };
+        let submitted = date("DR Submission Date")?;
+        let decided = if status == DeviationStatus::Pending {
+            None
+        } else {
+            let mut latest = None;
+            for name in ["GSA Status Date", "DOD Status Date", "DHS Status Date"] {
+                latest = latest.max(date(name)?);
+            }
+            latest
+        };
+        let requested_rating = match col("Requested Risk Rating/Impact").map(|c| (c, cell_text(row.get(c)))) {
+            Some((c, t)) if !t.is_empty() && !t.eq_ignore_ascii_case("n/a") => {
+                Some(t.parse::<RiskRating>().map_err(|e| e.at(at(c, "Requested Risk Rating/Impact")))?)
+            }
+            _ => None,
+        };
+        let mut rationale = text("DR Rationale").unwrap_or_default();
+        for (name, heading) in [
+            ("Evidence Description", "Evidence"),
+            ("Operational Impact Statement", "Operational impact"),
+            ("Justification", "Justification"),
+        ] {
+            if let Some(t) = text(name) {
+                if !rationale.is_empty() {
+                    rationale.push_str("\n\n");
+                }
+                rationale.push_str(&format!("{heading}: {t}"));
+            }
+        }
+        let evidence: Vec<String> =
+            ["List of Evidence Attachments", "List of Operational Requirement Attachments", "List of Risk Reduction"]
+                .iter()
+                .filter_map(|name| text(name))
+                .flat_map(|t| {
+                    t.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect::<Vec<_>>()
+                })
+                .collect();
+        out.push(Deviation {
+            id: if id.is_empty() { format!("row {abs_row}") } else { id },
+            poam_id,
+            kind,
+            status,
+            submitted,
+            decided,
+            requested_rating,
+            rationale,
+            evidence,
+            auto_approved: false,
+            vendor_product: None,
+            last_check_in: None,
+            fix_release_date: None,
+        });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

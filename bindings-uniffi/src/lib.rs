@@ -206,6 +206,15 @@ fn read_optional_json<T: serde::de::DeserializeOwned>(path: Option<&str>) -> cm:
     path.map(|p| cm::io::read_json_path(Path::new(p))).transpose()
 }
 
+/// A deviation register: FedRAMP's deviation request form (.xlsx) or a JSON array; none when no
+/// path is given.
+fn read_deviations(path: Option<&str>) -> cm::Result<Vec<cm::deviation::Deviation>> {
+    Ok(match path {
+        Some(p) => cm::io::read_deviations_path(Path::new(p))?,
+        None => Vec::new(),
+    })
+}
+
 // ---------------------------------------------------------------------------------------------
 // Handles
 
@@ -492,8 +501,7 @@ pub fn reconcile(
     kev_path: Option<String>,
 ) -> Result<Arc<Reconciliation>> {
     guard("reconcile", || {
-        let deviations: Vec<cm::deviation::Deviation> =
-            read_optional_json(deviations_path.as_deref())?.unwrap_or_default();
+        let deviations = read_deviations(deviations_path.as_deref())?;
         let kev = kev_path.as_deref().map(|p| cm::kev::KevCatalog::load(Path::new(p))).transpose()?;
         let prev = previous.map(|p| (*p.inner).clone());
         let mut r =
@@ -780,7 +788,7 @@ pub fn run_monthly(options: MonthlyOptions) -> Result<Arc<MonthlyResult>> {
             previous_file: "previous POA&M".to_string(),
             scans: (*options.scans.inner).clone(),
             inventory,
-            deviations: read_optional_json(options.deviations_path.as_deref())?.unwrap_or_default(),
+            deviations: read_deviations(options.deviations_path.as_deref())?,
             kev: options.kev_path.as_deref().map(|p| cm::kev::KevCatalog::load(Path::new(p))).transpose()?,
             significant_changes: read_optional_json(options.significant_changes_path.as_deref())?,
             history: read_optional_json(options.history_path.as_deref())?.unwrap_or_default(),

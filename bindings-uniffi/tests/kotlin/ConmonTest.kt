@@ -128,6 +128,19 @@ fun main(args: Array<String>) {
         }
     }
 
+    test("FedRAMP's deviation request form drives reconcile as in Rust, Python and Node") {
+        val policy = Policy.resolve(File(sample, "policy.toml").path)
+        val form = File(fixtures, "deviations/dr-form.xlsx").path
+        var previous: Poam? = null
+        for ((month, asOf) in listOf("2026-02" to "2026-02-13", "2026-03" to "2026-03-13")) {
+            val scans = readScans(listOf(File(sample, "$month/os-web-db.nessus").path))
+            previous = reconcile(previous, scans, policy, LocalDate.parse(asOf), deviationsPath = form).poam()
+        }
+        val open = (parseJson(previous!!.toJson()) as Map<*, *>)["open"] as List<*>
+        val v3 = open.map { it as Map<*, *> }.single { it["poam_id"] == "V-3" }
+        expect(v3["risk_adjustment"] == "yes" && v3["adjusted_risk_rating"] == "low") { "V-3: $v3" }
+    }
+
     test("monthly job: deliverables, validation report, meeting report") {
         val out = Files.createTempDirectory("conmon-kt").toFile()
         try {

@@ -15,7 +15,7 @@ cd "$(dirname "$0")"
 root=$(cd .. && pwd)
 seconds="${1:-60}"
 shift || true
-all="nessus tenable_csv inspector2 asff trivy grype sarif xccdf ingest_detect poam_json poam_csv poam_xlsx inventory_xlsx policy_toml policy_json kev_json deviations_json"
+all="nessus tenable_csv inspector2 asff trivy grype sarif xccdf ingest_detect poam_json poam_csv poam_xlsx inventory_xlsx deviation_form policy_toml policy_json kev_json deviations_json"
 targets="${*:-$all}"
 export RUSTC_BOOTSTRAP=1
 
@@ -46,6 +46,7 @@ seed policy_toml "$ex"/policy.toml "$fx"/clock/*.toml
 seed policy_json "$fx"/hostile/deep-nesting-policy.json
 seed kev_json "$ex"/kev.json
 seed deviations_json "$ex"/deviations.json
+seed deviation_form "$fx"/deviations/*.xlsx "$fx"/hostile/*.xlsx
 # Seeds written by the engine itself: a POA&M as CSV and as a workbook.
 if [ ! -f corpus/poam_xlsx/sample.xlsx ]; then
   tmp=$(mktemp -d)

@@ -414,3 +414,14 @@ fn the_committed_form_fixture_reads_as_its_expected_register() {
     write_form(&tmp.path().join("f.xlsx"), &fixture_rows());
     assert_eq!(read_deviation_form(&tmp.path().join("f.xlsx")).unwrap(), expected);
 }
+
+#[test]
+fn the_hostile_workbooks_are_refused_as_forms_too() {
+    // The form goes through the same archive checks as the POA&M and inventory workbooks.
+    let dir = conmon_tests::workspace_root().join("tests/fixtures/hostile");
+    for (file, contains) in [("zip-bomb.xlsx", "zip bomb"), ("declared-2gb.xlsx", "declares 2147483648 bytes")] {
+        let e = read_deviation_form(&dir.join(file)).unwrap_err();
+        assert_eq!(e.code(), "limit_exceeded", "{file}: {e}");
+        assert!(e.to_string().contains(contains), "{file}: {e}");
+    }
+}

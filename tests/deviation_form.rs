@@ -172,67 +172,43 @@ fn a_filled_form_reads_as_the_register_it_holds() {
         ],
     );
     let got = read_deviation_form(&path).unwrap();
+    // What the form does not hold stays empty.
+    let request = |id: &str, poam_id: &str, kind: DeviationKind, status: DeviationStatus| Deviation {
+        id: id.into(),
+        poam_id: poam_id.into(),
+        kind,
+        status,
+        submitted: None,
+        decided: None,
+        requested_rating: None,
+        rationale: String::new(),
+        evidence: vec![],
+        auto_approved: false,
+        vendor_product: None,
+        last_check_in: None,
+        fix_release_date: None,
+    };
     let expected = vec![
         Deviation {
-            id: "DR-2026-001".into(),
-            poam_id: "V-3".into(),
-            kind: DeviationKind::RiskAdjustment,
-            status: DeviationStatus::Approved,
             submitted: Some(d("2026-02-20")),
             decided: Some(d("2026-03-02")),
             requested_rating: Some(RiskRating::Low),
             rationale: "The database listens only on the private subnet.".into(),
             evidence: vec!["Deviation Request : DR-2026-001.docx".into(), "Network diagram : db-subnet.pdf".into()],
-            auto_approved: false,
-            vendor_product: None,
-            last_check_in: None,
-            fix_release_date: None,
+            ..request("DR-2026-001", "V-3", DeviationKind::RiskAdjustment, DeviationStatus::Approved)
         },
         Deviation {
-            id: "DR-2026-002".into(),
-            poam_id: "V-2".into(),
-            kind: DeviationKind::OperationalRequirementRiskAdjustment,
-            status: DeviationStatus::Pending,
             submitted: Some(d("2026-03-05")),
-            decided: None,
             requested_rating: Some(RiskRating::Moderate),
             rationale: "Clients pin the platform CA.\n\nOperational impact: Replacing the certificate breaks the health checks.\n\nJustification: Reachable only from the load balancer.".into(),
             evidence: vec!["Design note : lb.pdf".into()],
-            auto_approved: false,
-            vendor_product: None,
-            last_check_in: None,
-            fix_release_date: None,
+            ..request("DR-2026-002", "V-2", DeviationKind::OperationalRequirementRiskAdjustment, DeviationStatus::Pending)
         },
         Deviation {
-            id: "3".into(),
-            poam_id: "V-7".into(),
-            kind: DeviationKind::FalsePositive,
-            status: DeviationStatus::Withdrawn,
-            submitted: None,
-            decided: None,
-            requested_rating: None,
             rationale: "The package is not installed.\n\nEvidence: rpm -q output".into(),
-            evidence: vec![],
-            auto_approved: false,
-            vendor_product: None,
-            last_check_in: None,
-            fix_release_date: None,
+            ..request("3", "V-7", DeviationKind::FalsePositive, DeviationStatus::Withdrawn)
         },
-        Deviation {
-            id: "row 17".into(),
-            poam_id: "V-9".into(),
-            kind: DeviationKind::OperationalRequirement,
-            status: DeviationStatus::Pending,
-            submitted: None,
-            decided: None,
-            requested_rating: None,
-            rationale: String::new(),
-            evidence: vec![],
-            auto_approved: false,
-            vendor_product: None,
-            last_check_in: None,
-            fix_release_date: None,
-        },
+        request("row 17", "V-9", DeviationKind::OperationalRequirement, DeviationStatus::Pending),
     ];
     assert_eq!(got, expected);
 }

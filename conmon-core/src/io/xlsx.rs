@@ -334,6 +334,60 @@ fn find_header_row(range: &Range<Data>, anchor: &str) -> Option<usize> {
         .position(|row| row.iter().any(|c| matches!(c, Data::String(s) if template::normalise_header(s) == anchor)))
 }
 
+/// The first sheet of a workbook with a header row naming `anchor` (see [`find_header_row`]),
+/// with its normalised headers, for the readers that find their columns by header text.
+struct HeaderedSheet {
+    label: String,
+    sheet: String,
+    range: Range<Data>,
+    /// The header row, relative to the range.
+    header_row: usize,
+    /// The range's first row and column in the sheet (0-based).
+    start: (u32, u32),
+    headers: Vec<String>,
+}
+
+impl HeaderedSheet {
+    /// Opens `path` and finds the sheet; `what` names what the file should have been, for the
+    /// error when no sheet has the header.
+    fn open(path: &Path, anchor: &str, what: &str) -> Result<HeaderedSheet> {
+        let label = path.display().to_string();
+        let mut wb = open_workbook(path)?;
+        let names = wb.sheet_names();
+        for n in names.iter() {
+            let range = sheet_range(&mut wb, n, &label)?;
+            if let Some(h) = find_header_row(&range, anchor) {
+                let headers =
+                    (0..range.width()).map(|c| template::normalise_header(&cell_text(range.get((h, c))))).collect();
+                let start = range.start().unwrap_or((0, 0));
+                return Ok(HeaderedSheet { label, sheet: n.clone(), range, header_row: h, start, headers });
+            }
+        }
+        Err(Error::missing(format!("no sheet with a `{anchor}` header{what} (sheets: {})", names.join(", ")))
+            .at(Location::file(&label)))
+    }
+
+    /// The column whose header is one of `names` (compared normalised).
+    fn col(&self, names: &[&str]) -> Option<usize> {
+        self.headers.iter().position(|h| names.iter().any(|n| template::normalise_header(n) == *h))
+    }
+
+    /// The 1-based sheet row of relative row `ri`.
+    fn row_number(&self, ri: usize) -> u64 {
+        u64::from(self.start.0) + ri as u64 + 1
+    }
+
+    /// The location of a cell: relative row `ri`, column `c`, under the header `field`.
+    fn at(&self, ri: usize, c: usize, field: &str) -> Location {
+        let mut loc = Location::file(&self.label);
+        loc.sheet = Some(self.sheet.clone());
+        loc.row = Some(self.row_number(ri));
+        loc.column = Some(u64::from(self.start.1) + c as u64 + 1);
+        loc.field = Some(field.to_string());
+        loc
+    }
+}
+
 /// The most a single part of a workbook (a sheet's XML, the shared strings) may hold once
 /// decompressed: about 700,000 rows of the POA&M template. Larger POA&Ms travel as CSV or JSON.
 pub const MAX_WORKBOOK_PART_BYTES: u64 = 1 << 30;
@@ -722,28 +776,9 @@ pub struct InventoryImport {
 /// # Errors
 /// The file is not a workbook or has no inventory sheet.
 pub fn read_inventory(path: &Path) -> Result<InventoryImport> {
-    let label = path.display().to_string();
-    let mut wb = open_workbook(path)?;
-    let names = wb.sheet_names();
-    let mut chosen = None;
-    for n in names.iter() {
-        let range = sheet_range(&mut wb, n, &label)?;
-        if let Some(h) = find_header_row(&range, "UNIQUE ASSET IDENTIFIER") {
-            chosen = Some((n.clone(), range, h));
-            break;
-        }
-    }
-    let Some((sheet, range, h)) = chosen else {
-        return Err(Error::missing(format!(
-            "no sheet with a `UNIQUE ASSET IDENTIFIER` header (sheets: {})",
-            names.join(", ")
-        ))
-        .at(Location::file(&label)));
-    };
-    let (r0, c0) = range.start().unwrap_or((0, 0));
-    let headers: Vec<String> =
-        (0..range.width()).map(|c| template::normalise_header(&cell_text(range.get((h, c))))).collect();
-    let col = |names: &[&str]| headers.iter().position(|h| names.iter().any(|n| template::normalise_header(n) == *h));
+    let hs = HeaderedSheet::open(path, "UNIQUE ASSET IDENTIFIER", "")?;
+    let (range, h, headers) = (&hs.range, hs.header_row, &hs.headers);
+    let col = |names: &[&str]| hs.col(names);
     let id_col = col(&["UNIQUE ASSET IDENTIFIER"]).unwrap_or(0);
     // The template keeps labels (GUIDANCE, Valid Values, examples) in an unnamed column before
     // the identifier; rows with a label there are not assets.
@@ -760,15 +795,8 @@ pub fn read_inventory(path: &Path) -> Result<InventoryImport> {
         if identifier.is_empty() {
             continue;
         }
-        let abs_row = u64::from(r0) + ri as u64 + 1;
-        let at = |c: usize, field: &str| {
-            let mut loc = Location::file(&label);
-            loc.sheet = Some(sheet.clone());
-            loc.row = Some(abs_row);
-            loc.column = Some(u64::from(c0) + c as u64 + 1);
-            loc.field = Some(field.to_string());
-            loc
-        };
+        let abs_row = hs.row_number(ri);
+        let at = |c: usize, field: &str| hs.at(ri, c, field);
         let text = |names: &[&str]| col(names).map(|c| cell_text(row.get(c))).filter(|s| !s.is_empty());
         let flag = |names: &[&str], problems: &mut Vec<Error>| -> Option<bool> {
             let c = col(names)?;
@@ -845,48 +873,22 @@ pub fn read_inventory(path: &Path) -> Result<InventoryImport> {
 /// row, column and header.
 pub fn read_deviation_form(path: &Path) -> Result<Vec<crate::deviation::Deviation>> {
     use crate::deviation::{Deviation, DeviationKind, DeviationStatus};
-    let label = path.display().to_string();
-    let mut wb = open_workbook(path)?;
-    let names = wb.sheet_names();
-    let mut chosen = None;
-    for n in names.iter() {
-        let range = sheet_range(&mut wb, n, &label)?;
-        if let Some(h) = find_header_row(&range, "DR Number") {
-            chosen = Some((n.clone(), range, h));
-            break;
-        }
-    }
-    let Some((sheet, range, h)) = chosen else {
-        return Err(Error::missing(format!(
-            "no sheet with a `DR Number` header: not FedRAMP's deviation request form (sheets: {})",
-            names.join(", ")
-        ))
-        .at(Location::file(&label)));
-    };
-    let (r0, c0) = range.start().unwrap_or((0, 0));
-    let headers: Vec<String> =
-        (0..range.width()).map(|c| template::normalise_header(&cell_text(range.get((h, c))))).collect();
-    let col = |name: &str| headers.iter().position(|h| *h == template::normalise_header(name));
+    let hs = HeaderedSheet::open(path, "DR Number", ": not FedRAMP's deviation request form")?;
+    let h = hs.header_row;
+    let col = |name: &str| hs.col(&[name]);
     let required = |name: &str| {
         col(name).ok_or_else(|| {
-            let mut loc = Location::file(&label);
-            loc.sheet = Some(sheet.clone());
-            loc.row = Some(u64::from(r0) + h as u64 + 1);
+            let mut loc = Location::file(&hs.label);
+            loc.sheet = Some(hs.sheet.clone());
+            loc.row = Some(hs.row_number(h));
             Error::missing(format!("the DR sheet has no `{name}` column")).at(loc)
         })
     };
     let (c_number, c_poam, c_type) = (required("DR Number")?, required("POA&M ID")?, required("Type of DR")?);
     let mut out = Vec::new();
-    for (ri, row) in range.rows().enumerate().skip(h + 1) {
-        let abs_row = u64::from(r0) + ri as u64 + 1;
-        let at = |c: usize, field: &str| {
-            let mut loc = Location::file(&label);
-            loc.sheet = Some(sheet.clone());
-            loc.row = Some(abs_row);
-            loc.column = Some(u64::from(c0) + c as u64 + 1);
-            loc.field = Some(field.to_string());
-            loc
-        };
+    for (ri, row) in hs.range.rows().enumerate().skip(h + 1) {
+        let abs_row = hs.row_number(ri);
+        let at = |c: usize, field: &str| hs.at(ri, c, field);
         let text = |name: &str| {
             col(name).map(|c| cell_text(row.get(c))).filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("n/a"))
         };

@@ -78,6 +78,8 @@ export interface Finding {
   cves: string[]
   observedAt?: IsoDateTime | null
   firstSeen?: IsoDateTime | null
+  /** Present and true when `observedAt` / `firstSeen` were written without a zone (wall-clock times stored as if UTC). */
+  zonelessTimes?: boolean
   [key: string]: unknown
 }
 
@@ -88,6 +90,8 @@ export interface HostScan {
   fqdn?: string | null
   scanStart?: IsoDateTime | null
   scanEnd?: IsoDateTime | null
+  /** Present and true when `scanStart` / `scanEnd` were written without a zone. */
+  zonelessTimes?: boolean
   credentialed?: boolean | null
   file: string
   findingCount: number

@@ -9,6 +9,7 @@ mod ingest_formats;
 mod ingest_nessus;
 mod reconcile;
 mod reconcile_props;
+mod time_zones;
 mod triggers;
 mod validate;
 mod worked_examples;

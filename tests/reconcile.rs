@@ -56,6 +56,7 @@ pub fn host(id: &str, date: &str, credentialed: bool) -> HostScan {
         os: None,
         scan_start: Some(t(date)),
         scan_end: Some(t(date)),
+        zoneless_times: false,
         credentialed: Some(credentialed),
         credentialed_evidence: None,
         file: "scan.nessus".into(),

@@ -303,6 +303,7 @@ pub fn scan_month(hosts: usize, per_host: usize, plugins: u64, seed: u64, date: 
             os: None,
             scan_start: Some(when),
             scan_end: Some(when),
+            zoneless_times: false,
             credentialed: Some(true),
             credentialed_evidence: None,
             file: "generated.nessus".to_string(),

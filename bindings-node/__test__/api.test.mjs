@@ -185,3 +185,32 @@ test("FedRAMP's deviation request form reads as the core reads it, and drives th
   assert.equal(items['V-3'].adjustedRiskRating, 'low')
   assert.equal(items['V-2'].operationalRequirement, 'pending')
 })
+
+const eveningScan = (tags) =>
+  Buffer.from(
+    '<?xml version="1.0" ?>\n<NessusClientData_v2><Report name="tz"><ReportHost name="10.0.0.5"><HostProperties>' +
+      `${tags}<tag name="Credentialed_Scan">true</tag></HostProperties>` +
+      '<ReportItem port="443" svc_name="www" protocol="tcp" severity="3" pluginID="190854" pluginName="OpenSSL" ' +
+      'pluginFamily="General"><risk_factor>High</risk_factor><cvss3_base_score>8.1</cvss3_base_score></ReportItem>' +
+      '</ReportHost></Report></NessusClientData_v2>\n',
+  )
+
+test("timeZone dates scan instants in the policy's zone, as the core does", async () => {
+  // 1770688800 = 2026-02-10T02:00:00Z = 21:00 on 9 February in New York.
+  const scans = await conmon.readScans(eveningScan('<tag name="HOST_END_TIMESTAMP">1770688800</tag>'))
+  assert.equal(scans.findings()[0].zonelessTimes, undefined)
+  const ny = conmon.Policy.fromObject({ preset: 'fedramp_rev5', timeZone: 'America/New_York' })
+  assert.equal(ny.toObject().timeZone, 'America/New_York')
+  const dates = (r) => r.poam.items().map((i) => [i.originalDetectionDate, i.scheduledCompletionDate])
+  assert.deepEqual(dates(await conmon.reconcile(null, scans, { asOf: '2026-02-12' })), [['2026-02-10', '2026-03-12']])
+  assert.deepEqual(dates(await conmon.reconcile(null, scans, { asOf: '2026-02-12', policy: ny })), [['2026-02-09', '2026-03-11']])
+  // Wall-clock text with no zone keeps its own date.
+  const text = await conmon.readScans(eveningScan('<tag name="HOST_END">Tue Feb 10 02:00:00 2026</tag>'))
+  assert.equal(text.findings()[0].zonelessTimes, true)
+  assert.equal(text.hosts()[0].zonelessTimes, true)
+  assert.deepEqual(dates(await conmon.reconcile(null, text, { asOf: '2026-02-12', policy: { timeZone: 'America/New_York' } })), [['2026-02-10', '2026-03-12']])
+  assert.throws(
+    () => conmon.Policy.fromObject({ timeZone: 'Mars/Olympus' }),
+    (e) => e.code === 'config_error' && e.message.includes('`Mars/Olympus` is not a time zone') && e.location.field === 'time_zone',
+  )
+})

@@ -261,3 +261,33 @@ def test_deviation_request_form(fixtures: pathlib.Path, sample: pathlib.Path, tm
     assert items["V-3"]["risk_adjustment"] == "yes"
     assert items["V-3"]["adjusted_risk_rating"] == "low"
     assert items["V-2"]["operational_requirement"] == "pending"
+
+
+def _evening_scan(tags: str) -> bytes:
+    return (
+        '<?xml version="1.0" ?>\n<NessusClientData_v2><Report name="tz"><ReportHost name="10.0.0.5"><HostProperties>'
+        f'{tags}<tag name="Credentialed_Scan">true</tag></HostProperties>'
+        '<ReportItem port="443" svc_name="www" protocol="tcp" severity="3" pluginID="190854" pluginName="OpenSSL" '
+        'pluginFamily="General"><risk_factor>High</risk_factor><cvss3_base_score>8.1</cvss3_base_score></ReportItem>'
+        "</ReportHost></Report></NessusClientData_v2>\n"
+    ).encode()
+
+
+def test_time_zone_dates_scans_in_the_policys_zone() -> None:
+    # 1770688800 = 2026-02-10T02:00:00Z = 21:00 on 9 February in New York.
+    scans = conmon.read_scans(_evening_scan('<tag name="HOST_END_TIMESTAMP">1770688800</tag>'), label="evening.nessus")
+    assert "zoneless_times" not in scans.findings()[0]
+    ny = conmon.Policy.from_dict({"preset": "fedramp_rev5", "time_zone": "America/New_York"})
+    assert ny.to_dict()["time_zone"] == "America/New_York"
+    dates = lambda r: [(i["original_detection_date"], i["scheduled_completion_date"]) for i in r.poam.items()]  # noqa: E731
+    assert dates(conmon.reconcile(None, scans, as_of="2026-02-12")) == [(dt.date(2026, 2, 10), dt.date(2026, 3, 12))]
+    assert dates(conmon.reconcile(None, scans, as_of="2026-02-12", policy=ny)) == [(dt.date(2026, 2, 9), dt.date(2026, 3, 11))]
+    # Wall-clock text with no zone keeps its own date.
+    text = conmon.read_scans(_evening_scan('<tag name="HOST_END">Tue Feb 10 02:00:00 2026</tag>'), label="text.nessus")
+    assert text.findings()[0]["zoneless_times"] is True
+    assert text.hosts()[0]["zoneless_times"] is True
+    assert dates(conmon.reconcile(None, text, as_of="2026-02-12", policy=ny)) == [(dt.date(2026, 2, 10), dt.date(2026, 3, 12))]
+    with pytest.raises(conmon.ConfigError) as e:
+        conmon.Policy.from_dict({"time_zone": "Mars/Olympus"})
+    assert "`Mars/Olympus` is not a time zone" in str(e.value)
+    assert e.value.location["field"] == "time_zone"

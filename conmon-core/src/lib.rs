@@ -18,6 +18,7 @@ pub mod schema;
 pub mod sla;
 pub mod triggers;
 pub mod validate;
+pub mod zone;
 
 pub use error::{Error, ErrorKind, Location, Result};
 pub use policy::Policy;

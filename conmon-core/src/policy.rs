@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Location, Result};
 use crate::model::RiskRating;
+use crate::zone::Zone;
 
 /// Which FedRAMP process governs the system's clocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -266,6 +267,11 @@ pub struct Policy {
     /// How the OSCAL export writes a Scheduled Completion Date as the risk's `deadline` (C3, X8).
     #[serde(default)]
     pub oscal_deadline: OscalDeadline,
+    /// The zone in which a scan's instants become calendar dates (detection dates, scan dates):
+    /// `UTC` (default), an offset such as `-05:00`, or an IANA name such as `America/New_York`.
+    /// Times a scanner wrote without a zone keep the date written ([`crate::zone`]).
+    #[serde(default)]
+    pub time_zone: Zone,
 }
 
 /// Every preset name with a one-line description.
@@ -323,6 +329,7 @@ impl Policy {
             poam_id_prefix: "V-".to_string(),
             poam_id_width: 0,
             oscal_deadline: OscalDeadline::BeforeDueDate,
+            time_zone: Zone::Utc,
         }
     }
 
@@ -638,6 +645,12 @@ mod tests {
         assert_eq!(e.location().line, Some(1));
         let e = Policy::from_toml_str("sar_clock_start = \"authorization_date\"\n", "p.toml").unwrap_err();
         assert_eq!(e.location().field.as_deref(), Some("authorization_date"));
+        let e = Policy::from_toml_str("due_soon_days = 3\ntime_zone = \"US/Nowhere\"\n", "p.toml").unwrap_err();
+        assert_eq!(e.location().field.as_deref(), Some("time_zone"));
+        assert_eq!(e.location().line, Some(2));
+        assert!(e.to_string().contains("`US/Nowhere` is not a time zone"), "{e}");
+        let p = Policy::from_toml_str("time_zone = \"America/Chicago\"\n", "p.toml").unwrap_or_default();
+        assert_eq!(p.time_zone.to_string(), "America/Chicago");
     }
 
     #[test]

@@ -35,6 +35,7 @@ use crate::model::{
 use crate::policy::{NewAssetsPolicy, Policy, ReappearancePolicy};
 use crate::rating;
 use crate::sla::{self, AsOf};
+use crate::zone::Zone;
 
 /// What changed on an item, for the change log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
@@ -294,8 +295,10 @@ pub fn item_key_ref(item: &PoamItem) -> Cow<'_, str> {
     Cow::Owned(format!("{family}:{id}"))
 }
 
-fn finding_date(f: &Finding, fallback: NaiveDate) -> NaiveDate {
-    f.first_seen.or(f.observed_at).map_or(fallback, |t| t.date_naive())
+/// A finding's detection date: the date of its first sighting (else of this observation) in the
+/// policy's `time_zone`, else `fallback`.
+fn finding_date(f: &Finding, zone: &Zone, fallback: NaiveDate) -> NaiveDate {
+    f.first_seen.or(f.observed_at).map_or(fallback, |t| zone.date_of(t, f.zoneless_times))
 }
 
 fn id_number(id: &str, prefix: &str) -> Option<u64> {
@@ -553,7 +556,7 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
             }
         };
         let kid = keys.id(&f.weakness_key);
-        let date = finding_date(f, as_of);
+        let date = finding_date(f, &policy.time_zone, as_of);
         let split = policy.split_by_asset_type.then_some(f.asset.asset_type);
         let sheet = if f.kind == FindingKind::Configuration { Sheet::Config } else { Sheet::Open };
 
@@ -655,7 +658,7 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
     for h in &input.scans.context.hosts {
         let e = scanned.entry(assets.id(&asset_norm(&h.identifier))).or_insert((false, None));
         e.0 |= h.credentialed == Some(true);
-        let d = h.scan_end.or(h.scan_start).map(|t| t.date_naive());
+        let d = h.scan_end.or(h.scan_start).map(|t| policy.time_zone.date_of(t, h.zoneless_times));
         e.1 = e.1.max(d);
     }
     let findings = &input.scans.findings;
@@ -702,8 +705,11 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
             }
         };
         if !w.existed {
-            w.item.original_detection_date =
-                found.iter().map(|h| finding_date(&findings[h.fi as usize], as_of)).min().unwrap_or(as_of);
+            w.item.original_detection_date = found
+                .iter()
+                .map(|h| finding_date(&findings[h.fi as usize], &policy.time_zone, as_of))
+                .min()
+                .unwrap_or(as_of);
             let scanners: BTreeSet<&str> = found.iter().map(|h| findings[h.fi as usize].scanner.as_str()).collect();
             w.item.assets = found.iter().map(asset_ref).collect();
             w.item.assets.sort();

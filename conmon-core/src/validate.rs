@@ -544,7 +544,7 @@ fn scan_rules(p: &Package<'_>, scans: &ScanSet, out: &mut Vec<Issue>) {
     let mut old_files = HashSet::new();
     for h in &scans.context.hosts {
         let Some(end) = h.scan_end.or(h.scan_start) else { continue };
-        let d = end.date_naive();
+        let d = p.policy.time_zone.date_of(end, h.zoneless_times);
         if (d < start || d > p.as_of) && old_files.insert(h.file.as_str()) {
             out.push(
                 Issue::error(

@@ -248,6 +248,7 @@ impl Tally {
                     os: asset.os.clone(),
                     scan_start: None,
                     scan_end: None,
+                    zoneless_times: false,
                     credentialed: None,
                     credentialed_evidence: None,
                     file: self.label.clone(),
@@ -315,26 +316,32 @@ impl<R: Read> Read for Counting<R> {
 /// (`2019-03-04T07:43:35`, fractions allowed, `T` or space); or a bare date, read as 00:00 UTC.
 /// Times whose date is outside [`crate::model::check_date`]'s range are not times.
 pub(crate) fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    parse_time_any(s).filter(|t| crate::model::check_date(t.date_naive()).is_ok())
+    parse_time_zoned(s).map(|(t, _)| t)
 }
 
-fn parse_time_any(s: &str) -> Option<DateTime<Utc>> {
+/// [`parse_time`], and whether the text had no zone (a wall-clock time stored as if UTC, see
+/// [`crate::zone`]).
+pub(crate) fn parse_time_zoned(s: &str) -> Option<(DateTime<Utc>, bool)> {
+    parse_time_any(s).filter(|(t, _)| crate::model::check_date(t.date_naive()).is_ok())
+}
+
+fn parse_time_any(s: &str) -> Option<(DateTime<Utc>, bool)> {
     let t = s.trim();
     if t.is_empty() {
         return None;
     }
     if let Ok(d) = DateTime::parse_from_rfc3339(t) {
-        return Some(d.with_timezone(&Utc));
+        return Some((d.with_timezone(&Utc), false));
     }
     for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%d %H:%M:%S%.f %z"] {
         if let Ok(d) = NaiveDateTime::parse_from_str(t, fmt) {
-            return Some(d.and_utc());
+            return Some((d.and_utc(), true));
         }
         if let Ok(d) = DateTime::parse_from_str(t, fmt) {
-            return Some(d.with_timezone(&Utc));
+            return Some((d.with_timezone(&Utc), false));
         }
     }
-    NaiveDate::parse_from_str(t, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|d| d.and_utc())
+    NaiveDate::parse_from_str(t, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|d| (d.and_utc(), true))
 }
 
 /// serde helper: an optional timestamp in any form [`parse_time`] accepts; empty is none, anything

@@ -49,6 +49,10 @@ pub struct HostScan {
     pub scan_start: Option<DateTime<Utc>>,
     /// Scan end (UTC).
     pub scan_end: Option<DateTime<Utc>>,
+    /// `scan_start` and `scan_end` were written without a zone (Nessus `HOST_START` text with
+    /// no `HOST_START_TIMESTAMP`): wall-clock times stored as if UTC ([`crate::zone`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub zoneless_times: bool,
     /// Whether the scan of this host was credentialed (`None`: the scan does not say).
     pub credentialed: Option<bool>,
     /// Where `credentialed` comes from (tag or plugin).

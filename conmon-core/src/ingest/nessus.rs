@@ -993,7 +993,12 @@ fn finish_host(mut host: Host, label: &str, set: &mut Out<'_>) -> Result<Vec<Ite
         (None, Some((v, why))) => (Some(v), Some(why.to_string())),
         (None, None) => (None, None),
     };
-    let observed = host.end_ts.or(host.end).or(host.start_ts).or(host.start);
+    // The epochs are instants; the text is the scanner's wall clock with no zone. Never mix
+    // them: with either epoch present only epochs count.
+    let zoneless = host.start_ts.is_none() && host.end_ts.is_none();
+    let (scan_start, scan_end) = if zoneless { (host.start, host.end) } else { (host.start_ts, host.end_ts) };
+    let zoneless = zoneless && (scan_start.is_some() || scan_end.is_some());
+    let observed = scan_end.or(scan_start);
     let count = items.len() as u64;
     for item in items.drain(..) {
         let mut cvss = item.cvss;
@@ -1054,6 +1059,7 @@ fn finish_host(mut host: Host, label: &str, set: &mut Out<'_>) -> Result<Vec<Ite
             evidence: item.plugin_output.or(item.compliance_result),
             see_also: item.see_also,
             first_seen: None,
+            zoneless_times: zoneless,
             component: None,
             location: None,
             scanner_status: None,
@@ -1067,8 +1073,9 @@ fn finish_host(mut host: Host, label: &str, set: &mut Out<'_>) -> Result<Vec<Ite
         netbios: host.netbios,
         mac: host.mac,
         os: host.os,
-        scan_start: host.start_ts.or(host.start),
-        scan_end: host.end_ts.or(host.end),
+        scan_start,
+        scan_end,
+        zoneless_times: zoneless,
         credentialed,
         credentialed_evidence: evidence,
         file: label.to_string(),

@@ -311,8 +311,12 @@ pub fn read<R: BufRead>(mut reader: R, label: &str) -> Result<ScanSet> {
         }
         f.port = port;
         f.protocol = Some(protocol).filter(|p| !p.is_empty()).map(Into::into);
-        f.first_seen = tenable_time(get(Col::FirstDiscovered)).map_err(|e| e.at(at("First Discovered")))?;
-        f.observed_at = tenable_time(get(Col::LastObserved)).map_err(|e| e.at(at("Last Observed")))?;
+        let first = tenable_time_zoned(get(Col::FirstDiscovered)).map_err(|e| e.at(at("First Discovered")))?;
+        let last = tenable_time_zoned(get(Col::LastObserved)).map_err(|e| e.at(at("Last Observed")))?;
+        f.first_seen = first.map(|(t, _)| t);
+        f.observed_at = last.map(|(t, _)| t);
+        // The detection date comes from the first, else the last (see `crate::zone`).
+        f.zoneless_times = first.or(last).is_some_and(|(_, z)| z);
         f.vuln_published = tenable_date(get(Col::VulnPublished));
         f.patch_published = tenable_date(get(Col::PatchPublished));
         f.exploit_available = match get(Col::Exploit).to_ascii_lowercase().as_str() {
@@ -326,7 +330,10 @@ pub fn read<R: BufRead>(mut reader: R, label: &str) -> Result<ScanSet> {
             }
         }
         let h = tally.count(&f.asset);
-        if let Some(t) = f.observed_at {
+        if let Some((t, zoneless)) = last {
+            if h.scan_end.is_none_or(|e| t > e) {
+                h.zoneless_times = zoneless;
+            }
             h.scan_end = Some(h.scan_end.map_or(t, |e| e.max(t)));
         }
         merge.entry(key).or_insert(set.findings.len());
@@ -389,11 +396,16 @@ fn csv_error(e: csv::Error, label: &str) -> Error {
 /// Tenable time stamps: `Feb 5, 2024 21:01:08 UTC` (Tenable.sc, with a zone abbreviation),
 /// RFC 3339, or empty / `N/A`. An unknown zone abbreviation is an error rather than a guess.
 fn tenable_time(s: &str) -> Result<Option<DateTime<Utc>>> {
+    Ok(tenable_time_zoned(s)?.map(|(t, _)| t))
+}
+
+/// [`tenable_time`], and whether it had no zone (only an ISO time without an offset).
+fn tenable_time_zoned(s: &str) -> Result<Option<(DateTime<Utc>, bool)>> {
     let t = s.trim();
     if t.is_empty() || t.eq_ignore_ascii_case("n/a") {
         return Ok(None);
     }
-    if let Some(d) = super::common::parse_time(t) {
+    if let Some(d) = super::common::parse_time_zoned(t) {
         return Ok(Some(d));
     }
     let bad = || Error::invalid(format!("`{t}` is not a date-time (expected e.g. `Feb 5, 2024 21:01:08 UTC`)"));
@@ -416,7 +428,7 @@ fn tenable_time(s: &str) -> Result<Option<DateTime<Utc>>> {
     let naive = NaiveDateTime::parse_from_str(body, "%b %d, %Y %H:%M:%S").map_err(|_| bad())?;
     let offset = FixedOffset::east_opt(offset_hours * 3600).ok_or_else(bad)?;
     let local = offset.from_local_datetime(&naive).single().ok_or_else(bad)?;
-    Ok(Some(local.with_timezone(&Utc)))
+    Ok(Some((local.with_timezone(&Utc), false)))
 }
 
 /// Publication dates: `Aug 18, 2004 12:00:00 MDT`, `2011/07/03`, `2011-07-03`. Anything else

@@ -21,7 +21,7 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
 use super::ScanSet;
-use super::common::{Counting, Tally, parse_time};
+use super::common::{Counting, Tally, parse_time_zoned};
 use super::xml::{TextBuf, attr, check_name, err_at, local, read_error, resolve_ref};
 use crate::error::{Error, Result};
 use crate::model::{Asset, AssetType, Finding, FindingKind, SourceFormat};
@@ -42,8 +42,9 @@ struct Target {
     addresses: Vec<String>,
     fqdn: Option<String>,
     mac: Option<String>,
-    start: Option<DateTime<Utc>>,
-    end: Option<DateTime<Utc>>,
+    // With whether each was written without a zone.
+    start: Option<(DateTime<Utc>, bool)>,
+    end: Option<(DateTime<Utc>, bool)>,
     system: Option<String>,
     failures: Vec<Failure>,
 }
@@ -53,7 +54,7 @@ struct Failure {
     idref: String,
     severity: Option<String>,
     version: Option<String>,
-    time: Option<DateTime<Utc>>,
+    time: Option<(DateTime<Utc>, bool)>,
     idents: Vec<String>,
     message: Option<String>,
 }
@@ -201,8 +202,8 @@ fn start(
         "TestResult" => {
             *seen_root = true;
             *target = Some(Target {
-                start: attr(e, "start-time", label, pos)?.and_then(|t| parse_time(&t)),
-                end: attr(e, "end-time", label, pos)?.and_then(|t| parse_time(&t)),
+                start: attr(e, "start-time", label, pos)?.and_then(|t| parse_time_zoned(&t)),
+                end: attr(e, "end-time", label, pos)?.and_then(|t| parse_time_zoned(&t)),
                 system: attr(e, "test-system", label, pos)?,
                 ..Target::default()
             });
@@ -215,7 +216,7 @@ fn start(
                 idref,
                 severity: attr(e, "severity", label, pos)?,
                 version: attr(e, "version", label, pos)?,
-                time: attr(e, "time", label, pos)?.and_then(|t| parse_time(&t)),
+                time: attr(e, "time", label, pos)?.and_then(|t| parse_time_zoned(&t)),
                 ..Failure::default()
             };
             *result = Some((f, String::new()));
@@ -342,8 +343,10 @@ fn emit(t: Target, rules: &HashMap<String, Rule>, tally: &mut Tally, set: &mut S
         tally.scanner = Some(scanner.clone());
     }
     let host = tally.host(&asset);
-    host.scan_start = t.start;
-    host.scan_end = t.end;
+    host.scan_start = t.start.map(|(t, _)| t);
+    host.scan_end = t.end.map(|(t, _)| t);
+    // One flag for both: the end decides (the date a scan is counted on), else the start.
+    host.zoneless_times = t.end.or(t.start).is_some_and(|(_, z)| z);
     for f in t.failures {
         let rule = rules.get(&f.idref);
         let title = rule.map(|r| r.title.clone()).filter(|t| !t.is_empty()).unwrap_or_else(|| f.idref.clone());
@@ -365,7 +368,9 @@ fn emit(t: Target, rules: &HashMap<String, Rule>, tally: &mut Tally, set: &mut S
                 finding.add_cve(ident);
             }
         }
-        finding.observed_at = f.time.or(t.end);
+        let observed = f.time.or(t.end);
+        finding.observed_at = observed.map(|(t, _)| t);
+        finding.zoneless_times = observed.is_some_and(|(_, z)| z);
         finding.evidence = f.message;
         finding.location = f.version.or_else(|| rule.and_then(|r| r.version.clone()));
         tally.count(&asset);

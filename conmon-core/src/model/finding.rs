@@ -179,6 +179,11 @@ pub struct Finding {
     /// `First Discovered`, Inspector2 `firstObservedAt`, ASFF `FirstObservedAt`). UTC.
     #[serde(default)]
     pub first_seen: Option<DateTime<Utc>>,
+    /// `observed_at` and `first_seen` were written without a zone (Nessus `HOST_END` text, an
+    /// XCCDF time with no offset): they are the scanner's wall-clock times, stored as if UTC, so
+    /// their date is the one written whatever the policy's `time_zone` ([`crate::zone`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub zoneless_times: bool,
     // Boxed: most findings (host scans) have none, and a million findings then carry 8 bytes
     // each for it, not 96.
     /// The vulnerable software component (container and package scanners).
@@ -246,6 +251,7 @@ impl Finding {
             evidence: None,
             see_also: Vec::new(),
             first_seen: None,
+            zoneless_times: false,
             component: None,
             location: None,
             scanner_status: None,

@@ -228,8 +228,8 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: AsOf, explain: b
     let Some(evaluated_at) = facts.evaluated_at else {
         clock.rule = "vdr.tfr.evu".to_string();
         clock.due_at = Some(evaluation_due_at);
-        clock.due_date = Some(evaluation_due_at.date_naive());
-        clock.clock_start = Some(facts.detected_at.date_naive());
+        clock.due_date = Some(policy.time_zone.date_of(evaluation_due_at, false));
+        clock.clock_start = Some(policy.time_zone.date_of(facts.detected_at, false));
         steps.add("vdr.tfr.evu", || {
             format!(
                 "not evaluated yet: evaluation due {eval_days} days after detection {}: {evaluation_due_at}",
@@ -249,7 +249,7 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: AsOf, explain: b
             if detail.evaluation_late { "late" } else { "on time" }
         )
     });
-    clock.clock_start = Some(evaluated_at.date_naive());
+    clock.clock_start = Some(policy.time_zone.date_of(evaluated_at, false));
 
     let current = facts.current_n_rating();
     let accepted_at = add_hours(evaluated_at, policy.vdr_accepted_days * H, "vdr.evaluated_at")?;
@@ -323,7 +323,7 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: AsOf, explain: b
     }
 
     clock.due_at = due_at;
-    clock.due_date = due_at.map(|d| d.date_naive());
+    clock.due_date = due_at.map(|d| policy.time_zone.date_of(d, false));
 
     if let Some(resolved) = resolved_at {
         match due_at {

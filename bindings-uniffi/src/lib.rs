@@ -409,16 +409,46 @@ impl Poam {
         guard("Poam.write", || cm::io::write_poam_path(&self.inner, Path::new(&path)))
     }
 
-    /// Writes the OSCAL POA&M JSON, atomically.
-    pub fn write_oscal(&self, path: String) -> Result<()> {
+    /// Writes the OSCAL POA&M JSON, atomically, as `settings` say (the defaults when `null`).
+    #[uniffi::method(default(settings = None))]
+    pub fn write_oscal(&self, path: String, settings: Option<OscalSettings>) -> Result<()> {
         guard("Poam.writeOscal", || {
-            cm::io::oscal::write_oscal_file(&self.inner, &cm::io::oscal::OscalOptions::default(), Path::new(&path))
+            cm::io::oscal::write_oscal_file(&self.inner, &oscal_options(settings.as_ref(), None), Path::new(&path))
         })
     }
 
-    /// The OSCAL POA&M document as JSON.
-    pub fn oscal_json(&self) -> Result<String> {
-        guard("Poam.oscalJson", || to_json(&cm::io::oscal::to_oscal(&self.inner, &Default::default())))
+    /// The OSCAL POA&M document as JSON, as `settings` say (the defaults when `null`).
+    #[uniffi::method(default(settings = None))]
+    pub fn oscal_json(&self, settings: Option<OscalSettings>) -> Result<String> {
+        guard("Poam.oscalJson", || {
+            to_json(&cm::io::oscal::to_oscal(&self.inner, &oscal_options(settings.as_ref(), None)))
+        })
+    }
+}
+
+/// How the OSCAL POA&M is written, as Python's `write_oscal(path, policy=, fedramp_id=, ssp=)` and
+/// Node's `writeOscalSync(file, { policy, fedrampId, ssp })` take it.
+#[derive(Debug, uniffi::Record)]
+pub struct OscalSettings {
+    /// The policy whose `oscal_deadline` turns due dates into deadlines (the default policy
+    /// when `null`; for `MonthlyResult.write`, the run's policy).
+    #[uniffi(default = None)]
+    pub policy: Option<Arc<Policy>>,
+    /// The FedRAMP system identifier (`system-id`; the system name when `null`).
+    #[uniffi(default = None)]
+    pub fedramp_id: Option<String>,
+    /// Where the system's OSCAL SSP is (a path relative to the POA&M, or a URL), for `import-ssp`.
+    #[uniffi(default = None)]
+    pub ssp: Option<String>,
+}
+
+fn oscal_options(settings: Option<&OscalSettings>, run_policy: Option<&cm::Policy>) -> cm::io::oscal::OscalOptions {
+    let default = cm::Policy::default();
+    let policy = settings.and_then(|s| s.policy.as_deref()).map(|p| &*p.inner).or(run_policy).unwrap_or(&default);
+    cm::io::oscal::OscalOptions {
+        fedramp_id: settings.and_then(|s| s.fedramp_id.clone()),
+        ssp_href: settings.and_then(|s| s.ssp.clone()),
+        ..cm::io::oscal::OscalOptions::for_policy(policy)
     }
 }
 
@@ -763,9 +793,12 @@ impl MonthlyResult {
     /// Writes every deliverable into `directory` (`poam.xlsx`, `poam.json`, `poam.csv`,
     /// `oscal-poam.json`, `changes.json`, `validation.json`, `report.html`, `history.json`),
     /// each atomically; returns the paths written.
-    pub fn write(&self, directory: String) -> Result<Vec<String>> {
+    /// `settings` as for [`Poam::write_oscal`], with the run's policy unless they give one.
+    #[uniffi::method(default(settings = None))]
+    pub fn write(&self, directory: String, settings: Option<OscalSettings>) -> Result<Vec<String>> {
         guard("MonthlyResult.write", || {
-            let files = cm::monthly::write_outputs(&self.inner, Path::new(&directory))?;
+            let options = oscal_options(settings.as_ref(), Some(&self.inner.policy));
+            let files = cm::monthly::write_outputs_with(&self.inner, Path::new(&directory), &options)?;
             Ok(files.iter().map(|p| p.display().to_string()).collect())
         })
     }

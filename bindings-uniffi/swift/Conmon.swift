@@ -683,8 +683,9 @@ public protocol MonthlyResultProtocol: AnyObject, Sendable {
      * Writes every deliverable into `directory` (`poam.xlsx`, `poam.json`, `poam.csv`,
      * `oscal-poam.json`, `changes.json`, `validation.json`, `report.html`, `history.json`),
      * each atomically; returns the paths written.
+     * `settings` as for [`Poam::write_oscal`], with the run's policy unless they give one.
      */
-    func write(directory: String) throws  -> [String]
+    func write(directory: String, settings: OscalSettings?) throws  -> [String]
     
 }
 /**
@@ -819,13 +820,15 @@ open func validation()throws  -> ValidationReport  {
      * Writes every deliverable into `directory` (`poam.xlsx`, `poam.json`, `poam.csv`,
      * `oscal-poam.json`, `changes.json`, `validation.json`, `report.html`, `history.json`),
      * each atomically; returns the paths written.
+     * `settings` as for [`Poam::write_oscal`], with the run's policy unless they give one.
      */
-open func write(directory: String)throws  -> [String]  {
+open func write(directory: String, settings: OscalSettings? = nil)throws  -> [String]  {
     return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypeConmonError_lift) {
         uniffiCallStatus in
     uniffi_conmon_uniffi_fn_method_monthlyresult_write(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(directory),uniffiCallStatus
+        FfiConverterString.lower(directory),
+        FfiConverterOptionTypeOscalSettings.lower(settings),uniffiCallStatus
     )
 })
 }
@@ -901,9 +904,9 @@ public protocol PoamProtocol: AnyObject, Sendable {
     func openCount()  -> UInt64
     
     /**
-     * The OSCAL POA&M document as JSON.
+     * The OSCAL POA&M document as JSON, as `settings` say (the defaults when `null`).
      */
-    func oscalJson() throws  -> String
+    func oscalJson(settings: OscalSettings?) throws  -> String
     
     /**
      * The POA&M date, when set.
@@ -922,9 +925,9 @@ public protocol PoamProtocol: AnyObject, Sendable {
     func write(path: String) throws 
     
     /**
-     * Writes the OSCAL POA&M JSON, atomically.
+     * Writes the OSCAL POA&M JSON, atomically, as `settings` say (the defaults when `null`).
      */
-    func writeOscal(path: String) throws 
+    func writeOscal(path: String, settings: OscalSettings?) throws 
     
 }
 /**
@@ -1045,13 +1048,14 @@ open func openCount() -> UInt64  {
 }
     
     /**
-     * The OSCAL POA&M document as JSON.
+     * The OSCAL POA&M document as JSON, as `settings` say (the defaults when `null`).
      */
-open func oscalJson()throws  -> String  {
+open func oscalJson(settings: OscalSettings? = nil)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeConmonError_lift) {
         uniffiCallStatus in
     uniffi_conmon_uniffi_fn_method_poam_oscal_json(
-            self.uniffiCloneHandle(),uniffiCallStatus
+            self.uniffiCloneHandle(),
+        FfiConverterOptionTypeOscalSettings.lower(settings),uniffiCallStatus
     )
 })
 }
@@ -1094,13 +1098,14 @@ open func write(path: String)throws   {try rustCallWithError(FfiConverterTypeCon
 }
     
     /**
-     * Writes the OSCAL POA&M JSON, atomically.
+     * Writes the OSCAL POA&M JSON, atomically, as `settings` say (the defaults when `null`).
      */
-open func writeOscal(path: String)throws   {try rustCallWithError(FfiConverterTypeConmonError_lift) {
+open func writeOscal(path: String, settings: OscalSettings? = nil)throws   {try rustCallWithError(FfiConverterTypeConmonError_lift) {
         uniffiCallStatus in
     uniffi_conmon_uniffi_fn_method_poam_write_oscal(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(path),uniffiCallStatus
+        FfiConverterString.lower(path),
+        FfiConverterOptionTypeOscalSettings.lower(settings),uniffiCallStatus
     )
 }
 }
@@ -2434,6 +2439,88 @@ public func FfiConverterTypeMonthlyOptions_lower(_ value: MonthlyOptions) -> Rus
 
 
 /**
+ * How the OSCAL POA&M is written, as Python's `write_oscal(path, policy=, fedramp_id=, ssp=)` and
+ * Node's `writeOscalSync(file, { policy, fedrampId, ssp })` take it.
+ */
+public struct OscalSettings {
+    /**
+     * The policy whose `oscal_deadline` turns due dates into deadlines (the default policy
+     * when `null`; for `MonthlyResult.write`, the run's policy).
+     */
+    public var policy: Policy?
+    /**
+     * The FedRAMP system identifier (`system-id`; the system name when `null`).
+     */
+    public var fedrampId: String?
+    /**
+     * Where the system's OSCAL SSP is (a path relative to the POA&M, or a URL), for `import-ssp`.
+     */
+    public var ssp: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The policy whose `oscal_deadline` turns due dates into deadlines (the default policy
+         * when `null`; for `MonthlyResult.write`, the run's policy).
+         */policy: Policy? = nil, 
+        /**
+         * The FedRAMP system identifier (`system-id`; the system name when `null`).
+         */fedrampId: String? = nil, 
+        /**
+         * Where the system's OSCAL SSP is (a path relative to the POA&M, or a URL), for `import-ssp`.
+         */ssp: String? = nil) {
+        self.policy = policy
+        self.fedrampId = fedrampId
+        self.ssp = ssp
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension OscalSettings: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOscalSettings: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OscalSettings {
+        return
+            try OscalSettings(
+                policy: FfiConverterOptionTypePolicy.read(from: &buf), 
+                fedrampId: FfiConverterOptionString.read(from: &buf), 
+                ssp: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: OscalSettings, into buf: inout [UInt8]) {
+        FfiConverterOptionTypePolicy.write(value.policy, into: &buf)
+        FfiConverterOptionString.write(value.fedrampId, into: &buf)
+        FfiConverterOptionString.write(value.ssp, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOscalSettings_lift(_ buf: RustBuffer) throws -> OscalSettings {
+    return try FfiConverterTypeOscalSettings.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOscalSettings_lower(_ value: OscalSettings) -> RustBuffer {
+    return FfiConverterTypeOscalSettings.lower(value)
+}
+
+
+/**
  * One POA&M item, the fields a caller reads most (the whole item is in [`Poam::to_json`]).
  */
 public struct PoamItemSummary: Equatable, Hashable {
@@ -3114,6 +3201,30 @@ fileprivate struct FfiConverterOptionTypePoam: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypePolicy: FfiConverterRustBuffer {
+    typealias SwiftType = Policy?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypePolicy.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypePolicy.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeScanSet: FfiConverterRustBuffer {
     typealias SwiftType = ScanSet?
 
@@ -3154,6 +3265,30 @@ fileprivate struct FfiConverterOptionTypeErrorLocation: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeErrorLocation.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeOscalSettings: FfiConverterRustBuffer {
+    typealias SwiftType = OscalSettings?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeOscalSettings.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeOscalSettings.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -3583,7 +3718,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_conmon_uniffi_checksum_method_monthlyresult_validation() != 23906) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_conmon_uniffi_checksum_method_monthlyresult_write() != 15166) {
+    if (uniffi_conmon_uniffi_checksum_method_monthlyresult_write() != 25908) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_conmon_uniffi_checksum_method_poam_closed_count() != 18043) {
@@ -3595,7 +3730,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_conmon_uniffi_checksum_method_poam_open_count() != 45596) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_conmon_uniffi_checksum_method_poam_oscal_json() != 32313) {
+    if (uniffi_conmon_uniffi_checksum_method_poam_oscal_json() != 34699) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_conmon_uniffi_checksum_method_poam_poam_date() != 6527) {
@@ -3607,7 +3742,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_conmon_uniffi_checksum_method_poam_write() != 2141) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_conmon_uniffi_checksum_method_poam_write_oscal() != 1223) {
+    if (uniffi_conmon_uniffi_checksum_method_poam_write_oscal() != 55583) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_conmon_uniffi_checksum_method_policy_preset() != 64635) {

@@ -285,7 +285,7 @@ RustBuffer uniffi_conmon_uniffi_fn_method_monthlyresult_validation(uint64_t ptr,
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CONMON_UNIFFI_FN_METHOD_MONTHLYRESULT_WRITE
 #define UNIFFI_FFIDEF_UNIFFI_CONMON_UNIFFI_FN_METHOD_MONTHLYRESULT_WRITE
-RustBuffer uniffi_conmon_uniffi_fn_method_monthlyresult_write(uint64_t ptr, RustBuffer directory, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_conmon_uniffi_fn_method_monthlyresult_write(uint64_t ptr, RustBuffer directory, RustBuffer settings, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CONMON_UNIFFI_FN_CLONE_POAM
@@ -325,7 +325,7 @@ uint64_t uniffi_conmon_uniffi_fn_method_poam_open_count(uint64_t ptr, RustCallSt
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CONMON_UNIFFI_FN_METHOD_POAM_OSCAL_JSON
 #define UNIFFI_FFIDEF_UNIFFI_CONMON_UNIFFI_FN_METHOD_POAM_OSCAL_JSON
-RustBuffer uniffi_conmon_uniffi_fn_method_poam_oscal_json(uint64_t ptr, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_conmon_uniffi_fn_method_poam_oscal_json(uint64_t ptr, RustBuffer settings, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CONMON_UNIFFI_FN_METHOD_POAM_POAM_DATE
@@ -345,7 +345,7 @@ void uniffi_conmon_uniffi_fn_method_poam_write(uint64_t ptr, RustBuffer path, Ru
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CONMON_UNIFFI_FN_METHOD_POAM_WRITE_OSCAL
 #define UNIFFI_FFIDEF_UNIFFI_CONMON_UNIFFI_FN_METHOD_POAM_WRITE_OSCAL
-void uniffi_conmon_uniffi_fn_method_poam_write_oscal(uint64_t ptr, RustBuffer path, RustCallStatus *_Nonnull out_status
+void uniffi_conmon_uniffi_fn_method_poam_write_oscal(uint64_t ptr, RustBuffer path, RustBuffer settings, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CONMON_UNIFFI_FN_CLONE_POLICY

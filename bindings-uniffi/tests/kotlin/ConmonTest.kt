@@ -219,6 +219,28 @@ fun main(args: Array<String>) {
             val oscal = parseJson(File(dir, "oscal.json").readText()) as Map<*, *>
             expect(oscal.containsKey("plan-of-action-and-milestones")) { "not an OSCAL POA&M: ${oscal.keys}" }
             expectJson(oscal, parseJson(poam.oscalJson()), "OSCAL file vs oscalJson()")
+            // Deadlines (policy `oscal_deadline`), system-id and import-ssp, as the core writes them.
+            fun deadlineOf(doc: Map<*, *>, poamId: String): Any? {
+                val p = doc["plan-of-action-and-milestones"] as Map<*, *>
+                val item = (p["poam-items"] as List<*>).map { it as Map<*, *> }
+                    .first { ((it["props"] as List<*>)[0] as Map<*, *>)["value"] == poamId }
+                val riskUuid = ((item["related-risks"] as List<*>)[0] as Map<*, *>)["risk-uuid"]
+                return (p["risks"] as List<*>).map { it as Map<*, *> }.first { it["uuid"] == riskUuid }["deadline"]
+            }
+            expect(deadlineOf(oscal, "V-1") == "2026-03-10T23:59:59Z") { "default deadline: ${deadlineOf(oscal, "V-1")}" }
+            val settings = OscalSettings(
+                policy = Policy.fromJson("{\"oscal_deadline\": \"due_date_midnight\"}"),
+                fedrampId = "F1234567890", ssp = "ssp.xml",
+            )
+            val midnight = parseJson(poam.oscalJson(settings)) as Map<*, *>
+            expect(deadlineOf(midnight, "V-1") == "2026-03-11T00:00:00Z") { "midnight deadline: ${deadlineOf(midnight, "V-1")}" }
+            val plan = midnight["plan-of-action-and-milestones"] as Map<*, *>
+            expect((plan["system-id"] as Map<*, *>)["id"] == "F1234567890") { "system-id: ${plan["system-id"]}" }
+            val href = (plan["import-ssp"] as Map<*, *>)["href"]
+            val ssp = ((plan["back-matter"] as Map<*, *>)["resources"] as List<*>).map { it as Map<*, *> }.first { "#" + it["uuid"] == href }
+            expect(ssp["rlinks"] == listOf(mapOf("href" to "ssp.xml", "media-type" to "text/xml"))) { "SSP link: ${ssp["rlinks"]}" }
+            poam.writeOscal(File(dir, "oscal-midnight.json").path, settings)
+            expectJson(parseJson(File(dir, "oscal-midnight.json").readText()), midnight, "OSCAL file with settings vs oscalJson(settings)")
             val bad = expectThrows<ConmonException.UnsupportedFormat> { poam.write(File(dir, "poam.txt").path) }
             expect(bad.code == "unsupported_format") { bad.code }
         } finally {

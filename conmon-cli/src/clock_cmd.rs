@@ -95,12 +95,12 @@ fn run(
             let report = ClockReport {
                 engine_version: cm::VERSION,
                 policy: &policy.preset,
-                as_of: as_of.date.to_string(),
+                as_of: as_of.civil_date(&policy.time_zone).to_string(),
                 clocks,
             };
             serde_json::to_string_pretty(&report).map_err(|e| CliError::Usage(e.to_string()))? + "\n"
         }
-        Format::Text => render_text(&clocks, &policy, as_of.date),
+        Format::Text => render_text(&clocks, &policy, as_of.civil_date(&policy.time_zone)),
     };
     write_stdout(&out)?;
     Ok(if fail_on_late && any_late { ExitCode::from(1) } else { ExitCode::SUCCESS })

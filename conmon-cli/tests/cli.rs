@@ -46,6 +46,24 @@ fn clock_reads_stdin_and_prints_json() {
 }
 
 #[test]
+fn clock_counts_an_as_of_instant_to_its_date_in_the_policys_time_zone() {
+    // High, detected 2026-02-09: due 2026-03-11. 2026-03-12T03:00:00Z is 23:00 on 11 March in
+    // New York.
+    let items = r#"[{"poam_id":"V-1","original_detection_date":"2026-02-09","original_risk_rating":"high"}]"#;
+    let out = conmon(&["clock", "--as-of", "2026-03-12T03:00:00Z"], Some(items));
+    let v = json(&out);
+    assert_eq!((v["as_of"].as_str(), v["clocks"][0]["state"].as_str()), (Some("2026-03-12"), Some("late")));
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("ny.toml");
+    std::fs::write(&policy, "time_zone = \"America/New_York\"\n").unwrap();
+    let out = conmon(&["clock", "--as-of", "2026-03-12T03:00:00Z", "--policy", policy.to_str().unwrap()], Some(items));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json(&out);
+    assert_eq!((v["as_of"].as_str(), v["clocks"][0]["state"].as_str()), (Some("2026-03-11"), Some("due_soon")));
+    assert_eq!(v["clocks"][0]["days_late"], 0);
+}
+
+#[test]
 fn clock_output_equals_the_parity_fixture() {
     let input = root().join("tests/fixtures/clock/rev5-poam.json");
     let out = conmon(&["clock", input.to_str().unwrap(), "--as-of", "2026-03-13"], None);

@@ -31,26 +31,35 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::model::{NRating, PoamItem, RiskRating};
 use crate::policy::{Policy, Regime};
+use crate::zone::Zone;
 
 pub use vdr::{Exposure, IncidentAdvice, IncidentStrength, VdrClock, evaluation_days, timeframe_hours};
 
 /// The instant a clock is evaluated at. Rev5 uses its civil date; VDR its UTC timestamp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AsOf {
-    /// The civil date (the POA&M date / submission date for Rev5, C4).
+    /// The civil date (the POA&M date / submission date for Rev5, C4). For an instant, its UTC
+    /// date; the clocks use [`AsOf::civil_date`], its date in the policy's `time_zone`.
     pub date: NaiveDate,
     /// The UTC instant (VDR). For [`AsOf::date`] this is 00:00:00 UTC of the date.
     pub time: DateTime<Utc>,
+    /// Whether this was given as an instant (its date then depends on the zone) or as a date.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub from_instant: bool,
 }
 
 impl AsOf {
     /// A date; the instant is the start of that day in UTC.
     pub fn date(date: NaiveDate) -> AsOf {
-        AsOf { date, time: date.and_time(NaiveTime::MIN).and_utc() }
+        AsOf { date, time: date.and_time(NaiveTime::MIN).and_utc(), from_instant: false }
     }
     /// A UTC instant; the date is its UTC calendar date.
     pub fn instant(time: DateTime<Utc>) -> AsOf {
-        AsOf { date: time.date_naive(), time }
+        AsOf { date: time.date_naive(), time, from_instant: true }
+    }
+    /// The civil date the clocks count to: a date as given; an instant's date in `zone`.
+    pub fn civil_date(&self, zone: &Zone) -> NaiveDate {
+        if self.from_instant { zone.date_of(self.time, false) } else { self.date }
     }
     /// Parses `YYYY-MM-DD` or an RFC 3339 timestamp (`2026-03-02T10:00:00Z`, any offset).
     pub fn parse(s: &str) -> Result<AsOf> {
@@ -168,7 +177,7 @@ pub fn evaluate_unexplained(item: &PoamItem, policy: &Policy, as_of: AsOf) -> Re
 
 fn evaluate_with(item: &PoamItem, policy: &Policy, as_of: AsOf, explain: bool) -> Result<Clock> {
     match policy.regime {
-        Regime::Rev5 => rev5::evaluate(item, policy, as_of.date, explain),
+        Regime::Rev5 => rev5::evaluate(item, policy, as_of.civil_date(&policy.time_zone), explain),
         Regime::Vdr => vdr::evaluate(item, policy, as_of, explain),
     }
 }
@@ -393,5 +402,26 @@ mod proptests {
             prop_assert_eq!(c.state, expected);
             prop_assert_eq!(c.hours_late, Some(1));
         }
+    }
+
+    #[test]
+    fn an_as_of_instant_counts_to_its_date_in_the_policys_zone() {
+        // High, detected 2026-02-09: due 2026-03-11.
+        let item = PoamItem::new("V-1", NaiveDate::from_ymd_opt(2026, 2, 9).unwrap(), RiskRating::High);
+        // 2026-03-12T03:00:00Z is 23:00 on 11 March in New York (EDT since 8 March).
+        let at = AsOf::parse("2026-03-12T03:00:00Z").unwrap();
+        let utc = evaluate(&item, &Policy::fedramp_rev5(), at).unwrap();
+        assert_eq!((utc.as_of.to_string(), utc.state, utc.days_late), ("2026-03-12".to_string(), ClockState::Late, 1));
+        let ny = Policy { time_zone: "America/New_York".parse().unwrap(), ..Policy::fedramp_rev5() };
+        let c = evaluate(&item, &ny, at).unwrap();
+        assert_eq!((c.as_of.to_string(), c.state, c.days_late), ("2026-03-11".to_string(), ClockState::DueSoon, 0));
+        // A date is the date, whatever the zone.
+        let d = evaluate(&item, &ny, AsOf::parse("2026-03-12").unwrap()).unwrap();
+        assert_eq!((d.state, d.days_late), (ClockState::Late, 1));
+        // The same instant written with New York's offset is the same instant.
+        assert_eq!(
+            AsOf::parse("2026-03-11T23:00:00-04:00").unwrap().civil_date(&ny.time_zone).to_string(),
+            "2026-03-11"
+        );
     }
 }

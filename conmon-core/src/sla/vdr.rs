@@ -188,7 +188,7 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: AsOf, explain: b
     let mut clock = Clock {
         poam_id: item.poam_id.clone(),
         regime: Regime::Vdr,
-        as_of: as_of.date,
+        as_of: as_of.civil_date(&policy.time_zone),
         rating: None,
         n_rating: Some(facts.current_n_rating()),
         clock_start: None,

@@ -170,3 +170,57 @@ fn the_scan_period_check_dates_scans_in_the_policys_zone() {
     let later = read_bytes(&nessus("<tag name=\"HOST_END_TIMESTAMP\">1770951600</tag>"), "later.nessus").unwrap();
     assert_eq!(scans_outside_period(&later, &policy("America/New_York"), "2026-03-12"), 0);
 }
+
+/// The detection date of the item that the first finding of `scans` joined.
+fn first_finding_detected(scans: &ScanSet, policy: &Policy, as_of: &str) -> String {
+    let r = reconcile_month(None, scans, &[], None, policy, d(as_of)).unwrap();
+    let id = r.placements[0].clone().expect("the first finding is on an item");
+    r.poam.items().find(|i| *i.poam_id == *id).unwrap().original_detection_date.to_string()
+}
+
+#[test]
+fn inspector2_first_observed_times_move_with_the_zone_unless_written_without_one() {
+    let fixture = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ingest/inspector2.json"),
+    )
+    .unwrap();
+    let with = |first: &str| {
+        let doc = fixture.replace(
+            "\"firstObservedAt\": \"2024-02-02T16:30:33.045000+01:00\"",
+            &format!("\"firstObservedAt\": \"{first}\""),
+        );
+        assert_ne!(doc, fixture);
+        read_bytes(doc.as_bytes(), "inspector2.json").unwrap()
+    };
+    let ny = policy("America/New_York");
+    // 03:30Z on 2 February is 22:30 EST on 1 February.
+    let zoned = with("2024-02-02T03:30:00Z");
+    assert!(!zoned.findings[0].zoneless_times);
+    assert_eq!(first_finding_detected(&zoned, &Policy::fedramp_rev5(), "2024-06-15"), "2024-02-02");
+    assert_eq!(first_finding_detected(&zoned, &ny, "2024-06-15"), "2024-02-01");
+    // An offset without a colon is an offset too.
+    assert_eq!(
+        first_finding_detected(&with("2024-02-01 22:30:00 -0500"), &Policy::fedramp_rev5(), "2024-06-15"),
+        "2024-02-02"
+    );
+    let zoneless = with("2024-02-02T03:30:00");
+    assert!(zoneless.findings[0].zoneless_times);
+    assert_eq!(first_finding_detected(&zoneless, &ny, "2024-06-15"), "2024-02-02");
+}
+
+#[test]
+fn asff_first_observed_times_move_with_the_zone() {
+    let fixture =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ingest/asff.json"))
+            .unwrap();
+    let doc = fixture.replacen(
+        "\"FirstObservedAt\": \"2024-01-10T00:00:00Z\"",
+        "\"FirstObservedAt\": \"2024-01-10T04:59:59Z\"",
+        1,
+    );
+    assert_ne!(doc, fixture);
+    let scans = read_bytes(doc.as_bytes(), "asff.json").unwrap();
+    // 04:59:59Z on 10 January is 23:59:59 EST on the 9th.
+    assert_eq!(first_finding_detected(&scans, &Policy::fedramp_rev5(), "2024-03-02"), "2024-01-10");
+    assert_eq!(first_finding_detected(&scans, &policy("America/New_York"), "2024-03-02"), "2024-01-09");
+}

@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::ScanSet;
-use super::common::{Counting, ScoreEntry, Tally, de_score, de_time, pick_scores, stream_json};
+use super::common::{Counting, ScoreEntry, Tally, de_score, de_time_zoned, pick_scores, stream_json};
 use crate::error::Result;
 use crate::model::{Asset, AssetType, Component, Finding, FindingKind, SourceFormat};
 
@@ -35,12 +35,12 @@ struct Record {
     types: Vec<String>,
     title: String,
     description: String,
-    #[serde(deserialize_with = "de_time")]
-    first_observed_at: Option<DateTime<Utc>>,
-    #[serde(deserialize_with = "de_time")]
-    last_observed_at: Option<DateTime<Utc>>,
-    #[serde(deserialize_with = "de_time")]
-    updated_at: Option<DateTime<Utc>>,
+    #[serde(deserialize_with = "de_time_zoned")]
+    first_observed_at: Option<(DateTime<Utc>, bool)>,
+    #[serde(deserialize_with = "de_time_zoned")]
+    last_observed_at: Option<(DateTime<Utc>, bool)>,
+    #[serde(deserialize_with = "de_time_zoned")]
+    updated_at: Option<(DateTime<Utc>, bool)>,
     severity: Option<Severity>,
     remediation: Option<Remediation>,
     resources: Vec<Resource>,
@@ -232,8 +232,11 @@ fn finding(r: &Record, res: &Resource) -> Result<Finding> {
     if let Some(s) = &r.severity {
         f.set_severity_label(s.label.as_deref().or(s.original.as_deref()).unwrap_or(""));
     }
-    f.first_seen = r.first_observed_at;
-    f.observed_at = r.last_observed_at.or(r.updated_at);
+    let last = r.last_observed_at.or(r.updated_at);
+    f.first_seen = r.first_observed_at.map(|(t, _)| t);
+    f.observed_at = last.map(|(t, _)| t);
+    // The detection date comes from the first sighting, else the last (see `crate::zone`).
+    f.zoneless_times = r.first_observed_at.or(last).is_some_and(|(_, z)| z);
     f.scanner_status = r.workflow.as_ref().and_then(|w| w.status.clone());
     if let Some(rec) = r.remediation.as_ref().and_then(|m| m.recommendation.as_ref()) {
         f.solution = rec.text.as_deref().filter(|t| !t.is_empty()).map(Into::into);

@@ -314,13 +314,8 @@ impl<R: Read> Read for Counting<R> {
 
 /// Parses a timestamp: RFC 3339 with an offset; a date-time without a zone, read as UTC
 /// (`2019-03-04T07:43:35`, fractions allowed, `T` or space); or a bare date, read as 00:00 UTC.
-/// Times whose date is outside [`crate::model::check_date`]'s range are not times.
-pub(crate) fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    parse_time_zoned(s).map(|(t, _)| t)
-}
-
-/// [`parse_time`], and whether the text had no zone (a wall-clock time stored as if UTC, see
-/// [`crate::zone`]).
+/// Times whose date is outside [`crate::model::check_date`]'s range are not times. The flag
+/// says the text had no zone: a wall-clock time stored as if UTC ([`crate::zone`]).
 pub(crate) fn parse_time_zoned(s: &str) -> Option<(DateTime<Utc>, bool)> {
     parse_time_any(s).filter(|(t, _)| crate::model::check_date(t.date_naive()).is_ok())
 }
@@ -333,24 +328,35 @@ fn parse_time_any(s: &str) -> Option<(DateTime<Utc>, bool)> {
     if let Ok(d) = DateTime::parse_from_rfc3339(t) {
         return Some((d.with_timezone(&Utc), false));
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%d %H:%M:%S%.f %z"] {
-        if let Ok(d) = NaiveDateTime::parse_from_str(t, fmt) {
-            return Some((d.and_utc(), true));
-        }
+    // The forms with an offset apart: `NaiveDateTime::parse_from_str` accepts a `%z` format and
+    // drops the offset, which read `2004-09-25 13:45:02 -0400` as 13:45 UTC before session 12.
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%d %H:%M:%S%.f %z"] {
         if let Ok(d) = DateTime::parse_from_str(t, fmt) {
             return Some((d.with_timezone(&Utc), false));
+        }
+    }
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
+        if let Ok(d) = NaiveDateTime::parse_from_str(t, fmt) {
+            return Some((d.and_utc(), true));
         }
     }
     NaiveDate::parse_from_str(t, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|d| (d.and_utc(), true))
 }
 
-/// serde helper: an optional timestamp in any form [`parse_time`] accepts; empty is none, anything
+/// serde helper: an optional timestamp in any form [`parse_time_zoned`] accepts; empty is none, anything
 /// else is an error naming the value.
 pub(crate) fn de_time<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<DateTime<Utc>>, D::Error> {
+    Ok(de_time_zoned(d)?.map(|(t, _)| t))
+}
+
+/// [`de_time`], and whether the text had no zone ([`parse_time_zoned`]).
+pub(crate) fn de_time_zoned<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<(DateTime<Utc>, bool)>, D::Error> {
     let s: Option<String> = Option::deserialize(d)?;
     match s.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
-        Some(t) => parse_time(t).map(Some).ok_or_else(|| {
+        Some(t) => parse_time_zoned(t).map(Some).ok_or_else(|| {
             de::Error::custom(format!(
                 "`{t}` is not a date-time from {} to {} (expected RFC 3339, e.g. 2024-02-02T16:30:33Z)",
                 crate::model::EARLIEST_DATE,
@@ -526,12 +532,15 @@ mod tests {
 
     #[test]
     fn times() {
-        let t = |s| parse_time(s).map(|d| d.to_rfc3339());
-        assert_eq!(t("2024-02-02T16:30:33.045000+01:00").as_deref(), Some("2024-02-02T15:30:33.045+00:00"));
-        assert_eq!(t("2019-03-04T07:43:35").as_deref(), Some("2019-03-04T07:43:35+00:00"));
-        assert_eq!(t("2023-08-23T14:00:39Z").as_deref(), Some("2023-08-23T14:00:39+00:00"));
-        assert_eq!(t("2004-09-25T13:45:02-04:00").as_deref(), Some("2004-09-25T17:45:02+00:00"));
-        assert_eq!(t("2020-12-10").as_deref(), Some("2020-12-10T00:00:00+00:00"));
+        let t = |s| parse_time_zoned(s).map(|(d, zoneless)| (d.to_rfc3339(), zoneless));
+        let some = |s: &str, zoneless| Some((s.to_string(), zoneless));
+        assert_eq!(t("2024-02-02T16:30:33.045000+01:00"), some("2024-02-02T15:30:33.045+00:00", false));
+        assert_eq!(t("2019-03-04T07:43:35"), some("2019-03-04T07:43:35+00:00", true));
+        assert_eq!(t("2019-03-04 07:43:35.5"), some("2019-03-04T07:43:35.500+00:00", true));
+        assert_eq!(t("2023-08-23T14:00:39Z"), some("2023-08-23T14:00:39+00:00", false));
+        assert_eq!(t("2004-09-25T13:45:02-04:00"), some("2004-09-25T17:45:02+00:00", false));
+        assert_eq!(t("2004-09-25 13:45:02 -0400"), some("2004-09-25T17:45:02+00:00", false));
+        assert_eq!(t("2020-12-10"), some("2020-12-10T00:00:00+00:00", true));
         assert_eq!(t("yesterday"), None);
     }
 

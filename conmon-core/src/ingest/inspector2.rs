@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::ScanSet;
-use super::common::{Counting, ScoreEntry, Tally, de_score, de_time, pick_scores, stream_json};
+use super::common::{Counting, ScoreEntry, Tally, de_score, de_time_zoned, pick_scores, stream_json};
 use crate::error::Result;
 use crate::model::{Asset, AssetType, Component, Finding, FindingKind, SourceFormat};
 
@@ -32,10 +32,10 @@ struct Record {
     status: String,
     #[serde(rename = "type")]
     kind: String,
-    #[serde(deserialize_with = "de_time")]
-    first_observed_at: Option<DateTime<Utc>>,
-    #[serde(deserialize_with = "de_time")]
-    last_observed_at: Option<DateTime<Utc>>,
+    #[serde(deserialize_with = "de_time_zoned")]
+    first_observed_at: Option<(DateTime<Utc>, bool)>,
+    #[serde(deserialize_with = "de_time_zoned")]
+    last_observed_at: Option<(DateTime<Utc>, bool)>,
     exploit_available: Option<String>,
     package_vulnerability_details: Option<PackageDetails>,
     code_vulnerability_details: Option<CodeDetails>,
@@ -223,8 +223,10 @@ fn finding(r: &Record, res: &Resource) -> Result<Finding> {
     let mut f = Finding::new(SourceFormat::Inspector2, "Amazon Inspector", id, key, kind, name, asset);
     f.description = r.description.as_str().into();
     f.set_severity_label(&r.severity);
-    f.first_seen = r.first_observed_at;
-    f.observed_at = r.last_observed_at;
+    f.first_seen = r.first_observed_at.map(|(t, _)| t);
+    f.observed_at = r.last_observed_at.map(|(t, _)| t);
+    // The detection date comes from the first sighting, else the last (see `crate::zone`).
+    f.zoneless_times = r.first_observed_at.or(r.last_observed_at).is_some_and(|(_, z)| z);
     f.scanner_status = Some(r.status.clone()).filter(|s| !s.is_empty());
     f.exploit_available = r.exploit_available.as_deref().and_then(|e| match e {
         "YES" => Some(true),

@@ -249,7 +249,13 @@ export declare class ScanSet {
   static fromRecords(findings: Array<Partial<Finding>>, hosts?: Array<Partial<HostScan>>): ScanSet
 }
 
+/**
+ * Reads scanner files (format detected from content) into one ScanSet, off the main thread.
+ * Sources are paths, directories (read recursively: hidden entries skipped, files sorted by
+ * path), arrays of them, or Buffers.
+ */
 export declare function readScans(...sources: Array<string | Buffer | Array<string | Buffer>>): Promise<ScanSet>
+/** readScans on the calling thread (paths and directories only). */
 export declare function readScansSync(...sources: Array<string | string[]>): ScanSet
 
 export declare class Policy {

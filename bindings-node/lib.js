@@ -129,18 +129,13 @@ class ScanSet {
   }
 }
 
+// Paths (directories are walked by the engine, in the same order as everywhere else) apart
+// from Buffers.
 function expand(sources) {
   const paths = []
   const buffers = []
-  const walk = (p) => {
-    const st = fs.statSync(p)
-    if (st.isDirectory()) {
-      for (const name of fs.readdirSync(p).sort()) if (!name.startsWith('.')) walk(path.join(p, name))
-    } else paths.push(p)
-  }
   for (const s of sources.flat()) {
     if (Buffer.isBuffer(s)) buffers.push(s)
-    else if (fs.existsSync(String(s)) && fs.statSync(String(s)).isDirectory()) walk(String(s))
     else paths.push(String(s))
   }
   return { paths, buffers }
@@ -149,7 +144,8 @@ function expand(sources) {
 /**
  * Reads scanner files (Nessus, Tenable CSV, Inspector2, ASFF, Trivy, Grype, XCCDF, SARIF;
  * detected from content) into one ScanSet, off the main thread. Sources are paths,
- * directories (read recursively), arrays of them, or Buffers.
+ * directories (read recursively: hidden entries skipped, files sorted by path, as
+ * `conmon monthly --scans` reads them), arrays of them, or Buffers.
  */
 async function readScans(...sources) {
   const { paths, buffers } = expand(sources)

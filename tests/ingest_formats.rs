@@ -579,3 +579,59 @@ fn shared_corpus_formats_match_an_independent_reading() {
     }
     assert!(checked >= 41, "only {checked} corpus files");
 }
+
+/// Directories of scans are walked the same way for every caller (`conmon monthly --scans`,
+/// `conmon ingest`, Python, Node, Kotlin): recursively, hidden entries skipped, files sorted by
+/// path component by component, and read in that order.
+#[test]
+fn scan_directories_are_walked_in_one_documented_order() {
+    use conmon_core::ingest::{read_paths, scan_files};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("2026-03");
+    let copy = |from: &str, to: &str| {
+        let to = root.join(to);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(fixture(from), to).unwrap();
+    };
+    copy("ingest/trivy-image.json", "z-containers.json");
+    copy("nessus/two-hosts.nessus", "a/os.nessus");
+    copy("ingest/grype.json", "a.json");
+    copy("ingest/code.sarif", "a/web/code.sarif");
+    // Hidden files and directories are not scans.
+    std::fs::write(root.join(".DS_Store"), b"\0\0\0\x01Bud1").unwrap();
+    copy("ingest/asff.json", ".git/objects/asff.json");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&root, root.join("a/loop")).unwrap();
+
+    let rel = |paths: Vec<std::path::PathBuf>| -> Vec<String> {
+        paths.iter().map(|p| p.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/")).collect()
+    };
+    // `a/` sorts before `a.json` (the component `a` before `a.json`), and `a/os.nessus` before
+    // `a/web/code.sarif`; the link back to the root is not followed.
+    assert_eq!(rel(scan_files(&[&root]).unwrap()), ["a/os.nessus", "a/web/code.sarif", "a.json", "z-containers.json"]);
+    // A file given beside a directory keeps its place in the arguments.
+    let single = fixture("ingest/inspector2.json");
+    let listed = scan_files(&[single.clone(), root.clone()]).unwrap();
+    assert_eq!(listed[0], single);
+    assert_eq!(listed.len(), 5);
+
+    // Read in that order: the directory gives what the files give one by one.
+    let set = read_paths(&[&root]).unwrap();
+    let one_by_one = read_paths(&scan_files(&[&root]).unwrap()).unwrap();
+    let formats: Vec<SourceFormat> = set.context.files.iter().map(|f| f.source_format).collect();
+    assert_eq!(formats, [SourceFormat::Nessus, SourceFormat::Sarif, SourceFormat::Grype, SourceFormat::Trivy]);
+    assert_eq!(keys(&set), keys(&one_by_one));
+    assert!(!set.findings.is_empty());
+
+    // A missing path and a directory with no scan in it are errors that name them.
+    let missing = root.join("nope");
+    let e = read_paths(&[&missing]).unwrap_err();
+    assert_eq!(e.code(), "io_error");
+    assert!(e.to_string().contains("nope"), "{e}");
+    let empty = dir.path().join("2026-04");
+    std::fs::create_dir_all(empty.join(".hidden")).unwrap();
+    std::fs::write(empty.join(".hidden/x.nessus"), b"<x/>").unwrap();
+    let e = scan_files(&[&empty]).unwrap_err();
+    assert_eq!(e.code(), "invalid_value");
+    assert!(e.to_string().contains("2026-04") && e.to_string().contains("no scan file"), "{e}");
+}

@@ -2,9 +2,9 @@
 // reconcile, clocks, validation, calendar, the monthly job, errors.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join, relative, sep } from 'node:path'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 
@@ -13,6 +13,38 @@ const conmon = require('../lib.js')
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const sample = join(root, 'examples/data/monthly')
 const tmp = () => mkdtempSync(join(tmpdir(), 'conmon-node-'))
+
+test('readScans walks directories in the core\'s order', async () => {
+  // The same tree and order as the core's test (tests/ingest_formats.rs): recursive, hidden
+  // entries skipped, sorted by path component by component (`a/...` before `a.json`).
+  const fixtures = join(root, 'tests/fixtures')
+  const dir = join(tmp(), '2026-03')
+  const tree = {
+    'z-containers.json': 'ingest/trivy-image.json',
+    'a/os.nessus': 'nessus/two-hosts.nessus',
+    'a.json': 'ingest/grype.json',
+    'a/web/code.sarif': 'ingest/code.sarif',
+    '.git/objects/asff.json': 'ingest/asff.json',
+  }
+  for (const [to, from] of Object.entries(tree)) {
+    mkdirSync(dirname(join(dir, to)), { recursive: true })
+    writeFileSync(join(dir, to), readFileSync(join(fixtures, from)))
+  }
+  writeFileSync(join(dir, '.DS_Store'), Buffer.from([0, 0, 0, 1]))
+  for (const set of [await conmon.readScans(dir), conmon.readScansSync(dir)]) {
+    const files = set.context().files
+    assert.deepEqual(files.map((f) => relative(dir, f.file).split(sep).join('/')), [
+      'a/os.nessus',
+      'a/web/code.sarif',
+      'a.json',
+      'z-containers.json',
+    ])
+    assert.deepEqual(files.map((f) => f.sourceFormat), ['nessus', 'sarif', 'grype', 'trivy'])
+  }
+  const empty = tmp()
+  mkdirSync(join(empty, '.hidden'))
+  await assert.rejects(conmon.readScans(empty), (e) => e instanceof conmon.ConmonError && e.code === 'invalid_value' && /no scan file/.test(e.message))
+})
 
 test('readScans from paths, directories and Buffers', async () => {
   const feb = join(sample, '2026-02/os-web-db.nessus')

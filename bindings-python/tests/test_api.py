@@ -13,6 +13,35 @@ import pytest
 import conmon
 
 
+def test_read_scans_walks_directories_in_the_cores_order(fixtures: pathlib.Path, tmp_path: pathlib.Path) -> None:
+    # The same tree and order as the core's test (tests/ingest_formats.rs): recursive, hidden
+    # entries skipped, sorted by path component by component (`a/...` before `a.json`).
+    root = tmp_path / "2026-03"
+    tree = {
+        "z-containers.json": "ingest/trivy-image.json",
+        "a/os.nessus": "nessus/two-hosts.nessus",
+        "a.json": "ingest/grype.json",
+        "a/web/code.sarif": "ingest/code.sarif",
+        ".git/objects/asff.json": "ingest/asff.json",
+    }
+    for to, source in tree.items():
+        (root / to).parent.mkdir(parents=True, exist_ok=True)
+        (root / to).write_bytes((fixtures / source).read_bytes())
+    (root / ".DS_Store").write_bytes(b"\0\0\0\x01Bud1")
+    files = conmon.read_scans(root).context()["files"]
+    assert [pathlib.Path(f["file"]).relative_to(root).as_posix() for f in files] == [
+        "a/os.nessus",
+        "a/web/code.sarif",
+        "a.json",
+        "z-containers.json",
+    ]
+    assert [f["source_format"] for f in files] == ["nessus", "sarif", "grype", "trivy"]
+    (tmp_path / "empty" / ".hidden").mkdir(parents=True)
+    with pytest.raises(conmon.ConmonError) as e:
+        conmon.read_scans(tmp_path / "empty")
+    assert e.value.code == "invalid_value" and "no scan file" in str(e.value)
+
+
 def test_read_scans_from_paths_directories_and_bytes(sample: pathlib.Path) -> None:
     feb = sample / "2026-02" / "os-web-db.nessus"
     by_path = conmon.read_scans(feb)

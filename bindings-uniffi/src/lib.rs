@@ -285,7 +285,8 @@ impl ScanSet {
     }
 }
 
-/// Reads scan files (each format detected from its content) into one set.
+/// Reads scan files (each format detected from its content), or directories of them (read
+/// recursively: hidden entries skipped, files sorted by path), into one set.
 #[uniffi::export]
 pub fn read_scans(paths: Vec<String>) -> Result<Arc<ScanSet>> {
     guard("readScans", || {

@@ -3596,7 +3596,8 @@ public func readScanBytes(data: Data, label: String)throws  -> ScanSet  {
 })
 }
 /**
- * Reads scan files (each format detected from its content) into one set.
+ * Reads scan files (each format detected from its content), or directories of them (read
+ * recursively: hidden entries skipped, files sorted by path), into one set.
  */
 public func readScans(paths: [String])throws  -> ScanSet  {
     return try  FfiConverterTypeScanSet_lift(try rustCallWithError(FfiConverterTypeConmonError_lift) {
@@ -3688,7 +3689,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_conmon_uniffi_checksum_func_read_scan_bytes() != 1742) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_conmon_uniffi_checksum_func_read_scans() != 60542) {
+    if (uniffi_conmon_uniffi_checksum_func_read_scans() != 24123) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_conmon_uniffi_checksum_func_reconcile() != 52546) {

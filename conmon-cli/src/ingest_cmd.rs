@@ -12,7 +12,8 @@ use crate::{CliError, Format};
 
 #[derive(Args, Debug)]
 pub(crate) struct IngestArgs {
-    /// Scanner files (format detected from content).
+    /// Scanner files (format detected from content) or directories of them (read recursively,
+    /// hidden entries skipped, files sorted by path).
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Print the normalised findings and the scan context as JSON (`{"findings", "context"}`).
@@ -45,7 +46,7 @@ pub(crate) fn run(args: &IngestArgs) -> Result<ExitCode, CliError> {
     if args.json {
         write(&mut out, b"{\n\"findings\": [").map_err(engine)?;
     }
-    for path in &args.files {
+    for path in &cm::ingest::scan_files(&args.files).map_err(engine)? {
         let ctx = cm::ingest::stream_path(path, &mut |f| {
             if args.json {
                 let line = serde_json::to_string(&f).map_err(|e| cm::Error::parse(e.to_string()))?;

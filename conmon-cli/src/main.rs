@@ -35,7 +35,8 @@ pub(crate) enum Format {
 enum Command {
     /// Compute the remediation clock (due date, state, days late, explanation) of POA&M items.
     Clock(clock_cmd::ClockArgs),
-    /// Read scanner files (Nessus v2 today) and print the normalised findings and scan context.
+    /// Read scanner files (Nessus v2, Tenable CSV, Inspector2, ASFF, Trivy, Grype, SARIF, XCCDF)
+    /// and print the normalised findings and scan context.
     Ingest(ingest_cmd::IngestArgs),
     /// The monthly job: reconcile last month's POA&M with this month's scans, deviations and KEV
     /// catalog, validate, and write poam.xlsx, poam.json, poam.csv, oscal-poam.json,

@@ -15,7 +15,8 @@ pub(crate) struct MonthlyArgs {
     /// CSV to start from. Without it, this is the first month.
     #[arg(long)]
     previous: Option<PathBuf>,
-    /// This month's scan files, or directories of them (read recursively, sorted by name).
+    /// This month's scan files, or directories of them (read recursively, hidden entries
+    /// skipped, files sorted by path).
     #[arg(long, required = true, num_args = 1..)]
     scans: Vec<PathBuf>,
     /// The Integrated Inventory Workbook (.xlsx).
@@ -116,42 +117,9 @@ fn date(s: &str, fmt: Format) -> Result<chrono::NaiveDate, CliError> {
     })
 }
 
-/// Every file under the given paths: files as given, directories walked recursively (hidden
-/// entries skipped), each directory's files sorted by name.
-fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, cm::Error> {
-    let mut out = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let mut stack = vec![p.clone()];
-            let mut found = Vec::new();
-            while let Some(dir) = stack.pop() {
-                for e in std::fs::read_dir(&dir).map_err(|e| cm::Error::io(e, &dir))? {
-                    let e = e.map_err(|e| cm::Error::io(e, &dir))?;
-                    let path = e.path();
-                    if e.file_name().to_string_lossy().starts_with('.') {
-                        continue;
-                    }
-                    if path.is_dir() {
-                        stack.push(path);
-                    } else {
-                        found.push(path);
-                    }
-                }
-            }
-            found.sort();
-            out.extend(found);
-        } else if p.exists() {
-            out.push(p.clone());
-        } else {
-            return Err(cm::Error::io(std::io::Error::from(std::io::ErrorKind::NotFound), p));
-        }
-    }
-    Ok(out)
-}
-
 /// Reads scans with a progress bar over the files (hidden when stderr is not a terminal).
 fn read_scans(paths: &[PathBuf], quiet: bool) -> Result<cm::ingest::ScanSet, cm::Error> {
-    let files = expand(paths)?;
+    let files = cm::ingest::scan_files(paths)?;
     let bar = if quiet {
         indicatif::ProgressBar::hidden()
     } else {

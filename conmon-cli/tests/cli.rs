@@ -575,6 +575,33 @@ fn ingest_reads_many_formats_into_one_set() {
     assert!(text.contains("total: 5 hosts (1 credentialed), 11 findings"), "{text}");
 }
 
+/// `ingest` takes directories as `monthly --scans` does (the core's walk), and an empty one is a
+/// located error, not an empty scan.
+#[test]
+fn ingest_reads_directories_and_refuses_an_empty_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let scans = dir.path().join("scans");
+    std::fs::create_dir_all(scans.join("web")).unwrap();
+    std::fs::copy(root().join("tests/fixtures/nessus/two-hosts.nessus"), scans.join("os.nessus")).unwrap();
+    std::fs::copy(root().join("tests/fixtures/ingest/code.sarif"), scans.join("web/code.sarif")).unwrap();
+    std::fs::write(scans.join(".DS_Store"), b"\0\0\0\x01").unwrap();
+    let out = conmon(&["ingest", "--json", scans.to_str().unwrap()], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json(&out);
+    let formats: Vec<&str> =
+        v["context"]["files"].as_array().unwrap().iter().map(|f| f["source_format"].as_str().unwrap()).collect();
+    assert_eq!(formats, ["nessus", "sarif"]);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 5 + 2);
+
+    let empty = dir.path().join("2026-04");
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = conmon(&["ingest", "--json", empty.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["error"]["code"], "invalid_value");
+    assert_eq!(err["error"]["location"]["file"], empty.to_str().unwrap());
+}
+
 /// Chromium (Debian's `chromium`), when installed; scripts/test.sh installs it when it can.
 fn chromium() -> Option<PathBuf> {
     ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]

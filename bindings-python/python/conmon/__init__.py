@@ -232,21 +232,11 @@ class ScanSet:
         return cls.from_records(records, hosts)
 
 
-def _scan_paths(items: Iterable[Any]) -> list[str | _os.PathLike[str]]:
-    paths: list[str | _os.PathLike[str]] = []
-    for item in items:
-        p = _pathlib.Path(item)
-        if p.is_dir():
-            paths.extend(str(f) for f in sorted(p.rglob("*")) if f.is_file() and not f.name.startswith("."))
-        else:
-            paths.append(str(p))
-    return paths
-
-
 def read_scans(*sources: Union[PathLike, bytes, Sequence[PathLike]], label: str = "<bytes>") -> ScanSet:
     """Reads scanner files (Nessus, Tenable CSV, Inspector2, ASFF, Trivy, Grype, XCCDF, SARIF;
     detected from content) into one :class:`ScanSet`. Each source is a path, a directory (read
-    recursively), a list of paths, or ``bytes`` of one file. The GIL is released while reading."""
+    recursively: hidden entries skipped, files sorted by path, as ``conmon monthly --scans``
+    reads it), a list of paths, or ``bytes`` of one file. The GIL is released while reading."""
     paths: list[Any] = []
     sets: list[_conmon.ScanSet] = []
     for s in sources:
@@ -257,7 +247,7 @@ def read_scans(*sources: Union[PathLike, bytes, Sequence[PathLike]], label: str 
         else:
             paths.append(s)
     if paths:
-        sets.insert(0, _conmon.read_scans(list(_scan_paths(paths))))
+        sets.insert(0, _conmon.read_scans([_os.fspath(p) for p in paths]))
     if not sets:
         raise ValueError("read_scans() needs at least one path or bytes")
     result = sets[0]

@@ -248,6 +248,33 @@ fun main(args: Array<String>) {
         }
     }
 
+    test("readScans walks directories in the core's order") {
+        // The same tree and order as the core's test (tests/ingest_formats.rs): recursive, hidden
+        // entries skipped, sorted by path component by component (`a/...` before `a.json`).
+        val dir = Files.createTempDirectory("conmon-kt-scans").toFile()
+        try {
+            val tree = mapOf(
+                "z-containers.json" to "ingest/trivy-image.json",
+                "a/os.nessus" to "nessus/two-hosts.nessus",
+                "a.json" to "ingest/grype.json",
+                "a/web/code.sarif" to "ingest/code.sarif",
+                ".git/objects/asff.json" to "ingest/asff.json",
+            )
+            for ((to, from) in tree) File(fixtures, from).copyTo(File(dir, to))
+            File(dir, ".DS_Store").writeBytes(byteArrayOf(0, 0, 0, 1))
+            @Suppress("UNCHECKED_CAST")
+            val files = (parseJson(readScans(listOf(dir.path)).contextJson()) as Map<String, Any?>)["files"] as List<Map<String, Any?>>
+            val names = files.map { File(it["file"] as String).relativeTo(dir).invariantSeparatorsPath }
+            expect(names == listOf("a/os.nessus", "a/web/code.sarif", "a.json", "z-containers.json")) { "order: $names" }
+            expect(files.map { it["source_format"] } == listOf("nessus", "sarif", "grype", "trivy")) { "formats: $files" }
+            File(dir, "empty/.hidden").mkdirs()
+            val empty = expectThrows<ConmonException.InvalidValue> { readScans(listOf(File(dir, "empty").path)) }
+            expect(empty.reason.contains("no scan file")) { "$empty" }
+        } finally {
+            dir.deleteRecursively()
+        }
+    }
+
     test("errors carry the stable code and the location") {
         val missing = expectThrows<ConmonException.Io> { readScans(listOf("/nonexistent/scan.nessus")) }
         expect(missing.code == "io_error" && missing.location.file == "/nonexistent/scan.nessus") { "$missing" }

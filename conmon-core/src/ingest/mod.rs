@@ -20,7 +20,7 @@ pub mod xccdf;
 mod xml;
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -205,13 +205,56 @@ pub fn stream_path(path: &Path, sink: &mut dyn FnMut(Finding) -> Result<()>) -> 
     result.map_err(|e| with_line_from_offset(e, || std::fs::File::open(path).ok()))
 }
 
-/// Reads many files into one set, in the order given.
+/// Reads many files into one set: each path a file, or a directory whose scan files
+/// ([`scan_files`]) are read in their order.
 pub fn read_paths<P: AsRef<Path>>(paths: &[P]) -> Result<ScanSet> {
     let mut set = ScanSet::default();
-    for p in paths {
-        set.extend(read_path(p.as_ref())?);
+    for p in scan_files(paths)? {
+        set.extend(read_path(&p)?);
     }
     Ok(set)
+}
+
+/// The files the given paths name, in the order every caller reads them (the CLI, Python, Node
+/// and the JVM alike): a file as given; a directory walked recursively, its files sorted by path
+/// (component by component, so `a/x.nessus` comes before `a.nessus`), skipping hidden entries
+/// (names starting with `.`, such as `.DS_Store` or `.git/`) and not following symbolic links to
+/// directories below it (a link loop cannot make the walk endless). A path that does not exist is
+/// an I/O error naming it; so is a directory holding no file, which is nearly always the wrong
+/// month's folder rather than a month without scans.
+pub fn scan_files<P: AsRef<Path>>(paths: &[P]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        let p = p.as_ref();
+        let meta = std::fs::metadata(p).map_err(|e| Error::io(e, p))?;
+        if !meta.is_dir() {
+            out.push(p.to_path_buf());
+            continue;
+        }
+        let mut found = Vec::new();
+        let mut stack = vec![p.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).map_err(|e| Error::io(e, &dir))? {
+                let entry = entry.map_err(|e| Error::io(e, &dir))?;
+                if entry.file_name().as_encoded_bytes().starts_with(b".") {
+                    continue;
+                }
+                let path = entry.path();
+                let kind = entry.file_type().map_err(|e| Error::io(e, &path))?;
+                if kind.is_dir() {
+                    stack.push(path);
+                } else if kind.is_file() || (kind.is_symlink() && path.is_file()) {
+                    found.push(path);
+                }
+            }
+        }
+        if found.is_empty() {
+            return Err(Error::invalid("the directory holds no scan file").at(Location::file(p.display().to_string())));
+        }
+        found.sort();
+        out.extend(found);
+    }
+    Ok(out)
 }
 
 /// Reads one document held in memory; `label` names it in errors.

@@ -22,6 +22,11 @@ export declare class MonthlyResult {
   /** The meeting report (HTML). */
   get reportHtml(): string
   /**
+   * The clocks of the open items past due at the POA&M date, as JSON, under the run's policy
+   * unless `policy` gives another (`MonthlyOutput::late_clocks`).
+   */
+  lateClocksJson(policy?: Policy | undefined | null, explain?: boolean | undefined | null): string
+  /**
    * Writes every deliverable into `directory` off the main thread; resolves to the paths.
    * `fedramp_id` and `ssp` go to oscal-poam.json (`system-id`, `import-ssp`).
    */

@@ -326,6 +326,10 @@ export declare class MonthlyResult {
   readonly changes: { changes: Change[]; notTracked: unknown[]; notObserved: unknown[]; issues: Issue[] }
   readonly history: Array<Record<string, unknown>>
   readonly reportHtml: string
+  /**
+   * Open items past due at the POA&M date: the items the meeting report lists as past due and
+   * history.json counts. Judged under the run's policy unless `policy` gives another.
+   */
   lateItems(policy?: PolicyInput): Clock[]
   write(directory: string, options?: { fedrampId?: string; ssp?: string }): Promise<string[]>
 }

@@ -393,9 +393,14 @@ class MonthlyResult {
   get reportHtml() {
     return this._h.reportHtml
   }
-  /** Open items past due at the POA&M date (clocks with dueDate and daysLate). */
+  /**
+   * Open items past due at the POA&M date (clocks with dueDate, daysLate and the explanation):
+   * the items the meeting report lists as past due and history.json counts. Judged under the
+   * run's policy unless `policy` gives another.
+   */
   lateItems(policy) {
-    return clocks(this.poam, { asOf: this.validation.asOf, policy }).filter((c) => c.state === 'late')
+    const p = policy === undefined || policy === null ? null : policyOf(policy)._h
+    return parse(call(() => this._h.lateClocksJson(p, true)))
   }
   /**
    * Writes poam.xlsx, poam.json, poam.csv, oscal-poam.json, changes.json, validation.json, report.html,

@@ -210,3 +210,56 @@ fn insufficient_notice_of_a_planned_change_is_a_cap() {
     assert_eq!(n.items, ["SCR-2"]);
     assert!(summary.tripped.contains(&"insufficient_change_notice".to_string()));
 }
+
+/// The monthly job's past-due items (`MonthlyOutput::late_clocks`, behind the bindings'
+/// `late_items()`) are judged under the run's policy, and are the items `history.json` counts.
+/// The sample package's March under Rev5 has V-1 and V-5 late; under an agreement of 7/20/30
+/// days (stricter than Rev5) V-2 and V-3 are too, and asking for Rev5 explicitly gives Rev5's
+/// answer again.
+#[test]
+fn monthly_late_items_follow_the_runs_policy() {
+    use conmon_core::monthly::{MonthlyInputs, run};
+    let sample = conmon_tests::workspace_root().join("examples/data/monthly");
+    let month = |policy: &Policy, previous: Option<&conmon_core::monthly::MonthlyOutput>, dir: &str, as_of: &str| {
+        run(MonthlyInputs {
+            previous: previous.map(|p| p.reconciliation.poam.clone()),
+            previous_import: None,
+            previous_file: "previous".into(),
+            scans: conmon_core::ingest::read_paths(&[sample.join(dir)]).unwrap(),
+            inventory: None,
+            deviations: conmon_core::io::read_deviations_path(&sample.join("deviations.json")).unwrap(),
+            kev: Some(conmon_core::kev::KevCatalog::load(&sample.join("kev.json")).unwrap()),
+            significant_changes: None,
+            history: previous.map(|p| p.history.clone()).unwrap_or_default(),
+            policy: policy.clone(),
+            as_of: d(as_of),
+        })
+        .unwrap()
+    };
+    let ids = |clocks: Vec<conmon_core::sla::Clock>| clocks.into_iter().map(|c| c.poam_id).collect::<Vec<_>>();
+    let rev5 = Policy::fedramp_rev5();
+    let mut strict = Policy::fedramp_rev5();
+    strict.rev5_sla_days.high = 7;
+    strict.rev5_sla_days.moderate = 20;
+    strict.rev5_sla_days.low = 30;
+
+    let feb = month(&rev5, None, "2026-02", "2026-02-13");
+    let mar = month(&rev5, Some(&feb), "2026-03", "2026-03-13");
+    let late = mar.late_clocks(None, true).unwrap();
+    assert!(late.iter().all(|c| !c.explanation.is_empty()));
+    assert_eq!(ids(late), ["V-1", "V-5"]);
+    assert_eq!(mar.history.last().unwrap().late_items, 2);
+
+    let feb = month(&strict, None, "2026-02", "2026-02-13");
+    let mar = month(&strict, Some(&feb), "2026-03", "2026-03-13");
+    let late = mar.late_clocks(None, false).unwrap();
+    // Detected 2026-02-09: the Moderate V-2 is due 03-01 (12 days late at 03-13), the Low V-3 due
+    // 03-11 (2 days); V-6, a Moderate detected 03-09, is due 03-29.
+    let dates: Vec<_> =
+        late.iter().map(|c| (c.poam_id.as_str(), c.due_date.unwrap().to_string(), c.days_late)).collect();
+    assert_eq!(dates[1], ("V-2", "2026-03-01".to_string(), 12));
+    assert_eq!(dates[2], ("V-3", "2026-03-11".to_string(), 2));
+    assert_eq!(mar.history.last().unwrap().late_items, 4);
+    assert_eq!(ids(late), ["V-1", "V-2", "V-3", "V-5"]);
+    assert_eq!(ids(mar.late_clocks(Some(&rev5), false).unwrap()), ["V-1", "V-5"]);
+}

@@ -246,3 +246,26 @@ test("timeZone dates scan instants in the policy's zone, as the core does", asyn
     (e) => e.code === 'config_error' && e.message.includes('`Mars/Olympus` is not a time zone') && e.location.field === 'time_zone',
   )
 })
+
+test('lateItems follow the run\'s policy', async () => {
+  // The same months and agreement as the core's test (tests/triggers.rs): 7/20/30 days make
+  // the Moderate V-2 (due 2026-03-01) and the Low V-3 (due 2026-03-11) late too.
+  const dir = tmp()
+  const policy = { preset: 'fedramp_rev5', rev5SlaDays: { high: 7, moderate: 20, low: 30 } }
+  const common = { deviations: join(sample, 'deviations.json'), kev: join(sample, 'kev.json'), policy }
+  const feb = await conmon.runMonthly({ scans: await conmon.readScans(join(sample, '2026-02')), asOf: '2026-02-13', ...common })
+  await feb.write(dir)
+  const mar = await conmon.runMonthly({
+    scans: await conmon.readScans(join(sample, '2026-03')),
+    previous: await conmon.Poam.read(join(dir, 'poam.json')),
+    history: join(dir, 'history.json'),
+    asOf: '2026-03-13',
+    ...common,
+  })
+  const late = mar.lateItems()
+  assert.deepEqual(late.map((c) => c.poamId), ['V-1', 'V-2', 'V-3', 'V-5'])
+  assert.deepEqual(late.slice(1, 3).map((c) => [c.dueDate, c.daysLate]), [['2026-03-01', 12], ['2026-03-11', 2]])
+  assert.ok(late.every((c) => c.explanation.length > 0))
+  assert.equal(mar.history.at(-1).lateItems, 4)
+  assert.deepEqual(mar.lateItems('fedramp_rev5').map((c) => c.poamId), ['V-1', 'V-5'])
+})

@@ -469,6 +469,20 @@ impl MonthlyResult {
         self.inner.report_html.clone()
     }
 
+    /// The clocks of the open items past due at the POA&M date, as JSON, under the run's policy
+    /// unless `policy` gives another (`MonthlyOutput::late_clocks`).
+    #[napi(catch_unwind)]
+    pub fn late_clocks_json(
+        &self,
+        policy: Option<ClassInstance<Policy>>,
+        explain: Option<bool>,
+    ) -> napi::Result<String> {
+        guard("lateItems", || {
+            let policy = policy.as_ref().map(|p| p.inner.as_ref());
+            to_json(&self.inner.late_clocks(policy, explain.unwrap_or(true))?)
+        })
+    }
+
     /// Writes every deliverable into `directory` off the main thread; resolves to the paths.
     /// `fedramp_id` and `ssp` go to oscal-poam.json (`system-id`, `import-ssp`).
     #[napi(ts_return_type = "Promise<string[]>")]

@@ -456,6 +456,15 @@ impl MonthlyResult {
         self.inner.report_html.clone()
     }
 
+    /// The clocks of the open items past due at the POA&M date, as JSON, under the run's policy
+    /// unless `policy` gives another (`MonthlyOutput::late_clocks`).
+    #[pyo3(signature = (policy=None, explain=true))]
+    fn late_clocks_json(&self, py: Python<'_>, policy: Option<&Policy>, explain: bool) -> PyResult<String> {
+        let inner = Arc::clone(&self.inner);
+        let policy = policy.map(|p| Arc::clone(&p.inner));
+        run(py, "late_items", move || to_json(&inner.late_clocks(policy.as_deref(), explain)?))
+    }
+
     /// Writes every deliverable into `directory`; returns the paths written.
     #[pyo3(signature = (directory, fedramp_id=None, ssp=None))]
     fn write(

@@ -320,3 +320,24 @@ def test_time_zone_dates_scans_in_the_policys_zone() -> None:
         conmon.Policy.from_dict({"time_zone": "Mars/Olympus"})
     assert "`Mars/Olympus` is not a time zone" in str(e.value)
     assert e.value.location["field"] == "time_zone"
+
+
+def test_late_items_follow_the_runs_policy(sample: pathlib.Path, tmp_path: pathlib.Path) -> None:
+    # The same months and agreement as the core's test (tests/triggers.rs): 7/20/30 days make
+    # the Moderate V-2 (due 2026-03-01) and the Low V-3 (due 2026-03-11) late too.
+    strict = {"preset": "fedramp_rev5", "rev5_sla_days": {"high": 7, "moderate": 20, "low": 30}}
+    common = dict(deviations=sample / "deviations.json", kev=sample / "kev.json", policy=strict)
+    conmon.run_monthly(scans=conmon.read_scans(sample / "2026-02"), as_of="2026-02-13", **common).write(tmp_path)
+    mar = conmon.run_monthly(
+        scans=conmon.read_scans(sample / "2026-03"),
+        previous=conmon.Poam.read(tmp_path / "poam.json"),
+        history=tmp_path / "history.json",
+        as_of="2026-03-13",
+        **common,
+    )
+    late = mar.late_items()
+    assert [c["poam_id"] for c in late] == ["V-1", "V-2", "V-3", "V-5"]
+    assert [(c["due_date"], c["days_late"]) for c in late[1:3]] == [(dt.date(2026, 3, 1), 12), (dt.date(2026, 3, 11), 2)]
+    assert all(c["explanation"] for c in late)
+    assert mar.history[-1]["late_items"] == 4
+    assert [c["poam_id"] for c in mar.late_items(policy="fedramp_rev5")] == ["V-1", "V-5"]

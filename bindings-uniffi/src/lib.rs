@@ -791,6 +791,17 @@ impl MonthlyResult {
         self.inner.report_html.clone()
     }
 
+    /// The open items past due at the POA&M date, each with its explained clock: the items the
+    /// meeting report lists as past due and `history.json` counts. Judged under the run's policy
+    /// unless `policy` gives another.
+    #[uniffi::method(default(policy = None))]
+    pub fn late_items(&self, policy: Option<Arc<Policy>>) -> Result<Vec<Clock>> {
+        guard("MonthlyResult.lateItems", || {
+            let policy = policy.as_ref().map(|p| &p.inner);
+            Ok(self.inner.late_clocks(policy.map(AsRef::as_ref), true)?.iter().map(clock).collect())
+        })
+    }
+
     /// Writes every deliverable into `directory` (`poam.xlsx`, `poam.json`, `poam.csv`,
     /// `oscal-poam.json`, `changes.json`, `validation.json`, `report.html`, `history.json`),
     /// each atomically; returns the paths written.

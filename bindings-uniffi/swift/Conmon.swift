@@ -665,6 +665,13 @@ public protocol MonthlyResultProtocol: AnyObject, Sendable {
     func historyJson() throws  -> String
     
     /**
+     * The open items past due at the POA&M date, each with its explained clock: the items the
+     * meeting report lists as past due and `history.json` counts. Judged under the run's policy
+     * unless `policy` gives another.
+     */
+    func lateItems(policy: Policy?) throws  -> [Clock]
+    
+    /**
      * This month's POA&M.
      */
     func poam()  -> Poam
@@ -776,6 +783,21 @@ open func historyJson()throws  -> String  {
         uniffiCallStatus in
     uniffi_conmon_uniffi_fn_method_monthlyresult_history_json(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The open items past due at the POA&M date, each with its explained clock: the items the
+     * meeting report lists as past due and `history.json` counts. Judged under the run's policy
+     * unless `policy` gives another.
+     */
+open func lateItems(policy: Policy? = nil)throws  -> [Clock]  {
+    return try  FfiConverterSequenceTypeClock.lift(try rustCallWithError(FfiConverterTypeConmonError_lift) {
+        uniffiCallStatus in
+    uniffi_conmon_uniffi_fn_method_monthlyresult_late_items(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionTypePolicy.lower(policy),uniffiCallStatus
     )
 })
 }
@@ -3708,6 +3730,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_conmon_uniffi_checksum_method_monthlyresult_history_json() != 62487) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_conmon_uniffi_checksum_method_monthlyresult_late_items() != 48215) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_conmon_uniffi_checksum_method_monthlyresult_poam() != 30045) {

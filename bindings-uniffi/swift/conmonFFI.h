@@ -268,6 +268,11 @@ RustBuffer uniffi_conmon_uniffi_fn_method_monthlyresult_changes_json(uint64_t pt
 RustBuffer uniffi_conmon_uniffi_fn_method_monthlyresult_history_json(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CONMON_UNIFFI_FN_METHOD_MONTHLYRESULT_LATE_ITEMS
+#define UNIFFI_FFIDEF_UNIFFI_CONMON_UNIFFI_FN_METHOD_MONTHLYRESULT_LATE_ITEMS
+RustBuffer uniffi_conmon_uniffi_fn_method_monthlyresult_late_items(uint64_t ptr, RustBuffer policy, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CONMON_UNIFFI_FN_METHOD_MONTHLYRESULT_POAM
 #define UNIFFI_FFIDEF_UNIFFI_CONMON_UNIFFI_FN_METHOD_MONTHLYRESULT_POAM
 uint64_t uniffi_conmon_uniffi_fn_method_monthlyresult_poam(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -847,6 +852,12 @@ uint16_t uniffi_conmon_uniffi_checksum_method_monthlyresult_changes_json(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CONMON_UNIFFI_CHECKSUM_METHOD_MONTHLYRESULT_HISTORY_JSON
 #define UNIFFI_FFIDEF_UNIFFI_CONMON_UNIFFI_CHECKSUM_METHOD_MONTHLYRESULT_HISTORY_JSON
 uint16_t uniffi_conmon_uniffi_checksum_method_monthlyresult_history_json(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CONMON_UNIFFI_CHECKSUM_METHOD_MONTHLYRESULT_LATE_ITEMS
+#define UNIFFI_FFIDEF_UNIFFI_CONMON_UNIFFI_CHECKSUM_METHOD_MONTHLYRESULT_LATE_ITEMS
+uint16_t uniffi_conmon_uniffi_checksum_method_monthlyresult_late_items(void
     
 );
 #endif

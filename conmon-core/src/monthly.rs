@@ -156,6 +156,25 @@ pub struct MonthlyOutput {
     pub policy: Policy,
 }
 
+impl MonthlyOutput {
+    /// The clocks of this month's past-due items at the POA&M date: the open sheet's items whose
+    /// clock is late, in POA&M order. They are the items the meeting report lists under
+    /// "Past-due POA&M items" and `history.json` counts as `late_items` (configuration findings
+    /// have their own sheet and are not counted, as there). Under the run's policy unless
+    /// `policy` gives another; with each clock's explanation when `explain`.
+    ///
+    /// # Errors
+    /// A clock cannot be evaluated: a VDR item without its `vdr` facts, or a date beyond the
+    /// calendar. The error names the item; the report and `history.json` leave such an item out.
+    pub fn late_clocks(&self, policy: Option<&Policy>, explain: bool) -> Result<Vec<crate::sla::Clock>> {
+        let policy = policy.unwrap_or(&self.policy);
+        let as_of = crate::sla::AsOf::date(self.validation.as_of);
+        let mut clocks = crate::sla::evaluate_each(&self.reconciliation.poam.open, policy, as_of, explain)?;
+        clocks.retain(crate::sla::Clock::is_late);
+        Ok(clocks)
+    }
+}
+
 /// Runs the monthly job in memory.
 ///
 /// # Errors

@@ -589,13 +589,11 @@ class MonthlyResult:
         return self._h.report_html
 
     def late_items(self, policy: Union[Policy, str, Mapping[str, Any], None] = None) -> list[dict[str, Any]]:
-        """Open items past due at the POA&M date, with ``due_date`` and ``days_late``."""
-        as_of = self.validation["as_of"]
-        result = []
-        for clock in clocks(self.poam, as_of=as_of, policy=policy):
-            if clock["state"] == "late":
-                result.append(clock)
-        return result
+        """Open items past due at the POA&M date, each a clock with ``due_date``, ``days_late`` and
+        its ``explanation``: the items the meeting report lists as past due and ``history.json``
+        counts. Judged under the run's policy unless ``policy`` gives another."""
+        handle = None if policy is None else _policy(policy)._h
+        return _list(self._h.late_clocks_json(handle, True))
 
     def write(
         self, directory: PathLike, *, fedramp_id: str | None = None, ssp: str | None = None

@@ -248,6 +248,35 @@ fun main(args: Array<String>) {
         }
     }
 
+    test("MonthlyResult.lateItems follow the run's policy") {
+        // The same months and agreement as the core's test (tests/triggers.rs): 7/20/30 days make
+        // the Moderate V-2 (due 2026-03-01) and the Low V-3 (due 2026-03-11) late too.
+        val out = Files.createTempDirectory("conmon-kt-late").toFile()
+        try {
+            val strict = Policy.fromJson("""{"preset": "fedramp_rev5", "rev5_sla_days": {"high": 7, "moderate": 20, "low": 30}}""")
+            fun month(dir: String, asOf: String, previous: Poam?, history: String?) = runMonthly(MonthlyOptions(
+                scans = readScans(listOf(File(sample, dir).path)),
+                policy = strict,
+                asOf = LocalDate.parse(asOf),
+                previous = previous,
+                deviationsPath = File(sample, "deviations.json").path,
+                kevPath = File(sample, "kev.json").path,
+                historyPath = history,
+            ))
+            month("2026-02", "2026-02-13", null, null).write(out.path)
+            val mar = month("2026-03", "2026-03-13", Poam.read(File(out, "poam.json").path), File(out, "history.json").path)
+            val late = mar.lateItems()
+            expect(late.map { it.poamId } == listOf("V-1", "V-2", "V-3", "V-5")) { "late: ${late.map { it.poamId }}" }
+            expect(late[1].dueDate == LocalDate.parse("2026-03-01") && late[1].daysLate == 12L) { "V-2: ${late[1]}" }
+            expect(late[2].dueDate == LocalDate.parse("2026-03-11") && late[2].daysLate == 2L) { "V-3: ${late[2]}" }
+            expect(late.all { it.explanation.isNotEmpty() }) { "no explanation" }
+            val rev5 = mar.lateItems(Policy.resolve("fedramp_rev5")).map { it.poamId }
+            expect(rev5 == listOf("V-1", "V-5")) { "under Rev5: $rev5" }
+        } finally {
+            out.deleteRecursively()
+        }
+    }
+
     test("readScans walks directories in the core's order") {
         // The same tree and order as the core's test (tests/ingest_formats.rs): recursive, hidden
         // entries skipped, sorted by path component by component (`a/...` before `a.json`).

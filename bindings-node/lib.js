@@ -194,7 +194,8 @@ function policyOf(p) {
   if (p == null) return Policy.preset()
   if (p instanceof Policy) return p
   if (typeof p === 'object') return Policy.fromObject(p)
-  return fs.existsSync(String(p)) ? Policy.fromFile(p) : Policy.preset(String(p))
+  // A preset name or a policy file, told apart by the engine (`Policy::resolve`).
+  return new Policy(call(() => native.Policy.resolve(String(p))))
 }
 
 /** Policy preset names with their descriptions. */

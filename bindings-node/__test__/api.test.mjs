@@ -69,6 +69,13 @@ test('policies', () => {
   assert.equal(conmon.Policy.fromObject({ preset: 'fedramp_rev5', dueSoonDays: 14 }).toObject().dueSoonDays, 14)
   assert.ok('fedramp_vdr_high' in conmon.presets())
   assert.throws(() => conmon.Policy.fromObject({ dueSoonDayz: 1 }), (e) => e instanceof conmon.ConmonError && e.code === 'config_error')
+  // A policy given by name or path is told apart by the engine: a mistyped file name is a
+  // missing file, not an unknown preset.
+  assert.deepEqual(conmon.clocks([], { asOf: '2026-03-13', policy: join(sample, 'policy.toml') }), [])
+  assert.throws(
+    () => conmon.clocks([], { asOf: '2026-03-13', policy: join(sample, 'policy.tml') }),
+    (e) => e instanceof conmon.ConmonError && e.code === 'io_error' && /policy\.tml/.test(e.message),
+  )
 })
 
 test('reconcile keeps IDs month over month and reports what changed', async () => {

@@ -74,6 +74,12 @@ def test_policies(sample: pathlib.Path) -> None:
         conmon.Policy.from_dict({"preset": "fedramp_rev5", "due_soon_dayz": 14})
     assert e.value.code == "config_error"
     assert "due_soon_dayz" in str(e.value)
+    # A policy given by name or path is told apart by the engine: a mistyped file name is a
+    # missing file, not an unknown preset.
+    assert conmon.clocks([], as_of="2026-03-13", policy=sample / "policy.toml") == []
+    with pytest.raises(FileNotFoundError) as missing:
+        conmon.clocks([], as_of="2026-03-13", policy=str(sample / "policy.tml"))
+    assert getattr(missing.value, "code") == "io_error" and "policy.tml" in str(missing.value)
 
 
 def test_reconcile_keeps_ids_and_dates_month_over_month(sample: pathlib.Path) -> None:

@@ -303,7 +303,8 @@ def _policy(policy: Union[Policy, str, Mapping[str, Any], None]) -> Policy:
         return policy
     if isinstance(policy, Mapping):
         return Policy.from_dict(policy)
-    return Policy.from_file(policy) if _pathlib.Path(str(policy)).exists() else Policy.preset(str(policy))
+    # A preset name or a policy file, told apart by the engine (`Policy::resolve`).
+    return Policy(_conmon.Policy.resolve(_os.fspath(policy)))
 
 
 def presets() -> dict[str, str]:

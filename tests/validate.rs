@@ -394,3 +394,49 @@ fn a_finding_on_the_poam_by_cve_under_another_weakness_is_not_reported() {
     let issues = run(&poam, Some(&other_item), Some(&inventory()), None);
     assert!(one(&issues, "scans.finding_not_on_poam").message.contains("902"));
 }
+
+/// Under VDR an open item without evaluation facts has no clock: it is named
+/// (`vdr.facts_missing`) rather than silently left out of the past-due count. Rev5 does not ask.
+#[test]
+fn vdr_items_without_evaluation_facts_are_named() {
+    use conmon_core::model::{NRating, VdrFacts};
+    let set = month();
+    let mut poam = clean_poam(&set);
+    let inv = inventory();
+    let ids: Vec<String> = poam.open.iter().map(|i| i.poam_id.clone()).collect();
+    assert!(ids.len() >= 2, "{ids:?}");
+    first(&mut poam).vdr = Some(VdrFacts {
+        detected_at: "2026-03-05T00:00:00Z".parse().unwrap(),
+        evaluated_at: Some("2026-03-06T12:00:00Z".parse().unwrap()),
+        n_rating: NRating::new(3).unwrap(),
+        internet_reachable: false,
+        likely_exploitable: true,
+        reductions: vec![],
+        fully_mitigated_at: None,
+        remediated_at: None,
+        false_positive_at: None,
+    });
+    let vdr = Policy::preset("fedramp_vdr_high").unwrap();
+    let issues = validate(&Package {
+        poam: &poam,
+        poam_file: "poam.json",
+        import: None,
+        previous: None,
+        scans: Some(&set),
+        inventory: Some(&inv),
+        inventory_file: "iiw.xlsx",
+        policy: &vdr,
+        as_of: d("2026-03-13"),
+    });
+    let missing: Vec<&Issue> = issues.iter().filter(|i| i.code == "vdr.facts_missing").collect();
+    let named: Vec<&str> = missing.iter().map(|i| i.poam_id.as_deref().unwrap()).collect();
+    assert_eq!(named, ids[1..].iter().map(String::as_str).collect::<Vec<_>>());
+    let w = missing[0];
+    assert_eq!(w.severity, Severity::Warning);
+    assert_eq!(w.rule, "R2.1");
+    let at = w.location.as_ref().unwrap();
+    assert_eq!(at.file.as_deref(), Some("poam.json"));
+    assert_eq!(at.field.as_deref(), Some(format!("{} vdr", ids[1]).as_str()));
+    // Rev5 clocks run from detection: no such warning.
+    assert!(!codes(&run(&poam, Some(&set), Some(&inv), None)).contains(&"vdr.facts_missing"));
+}

@@ -276,3 +276,11 @@ test('lateItems follow the run\'s policy', async () => {
   assert.equal(mar.history.at(-1).lateItems, 4)
   assert.deepEqual(mar.lateItems('fedramp_rev5').map((c) => c.poamId), ['V-1', 'V-5'])
 })
+
+test('VDR items without evaluation facts are named, and lateItems says what is missing', async () => {
+  const feb = await conmon.runMonthly({ scans: await conmon.readScans(join(sample, '2026-02')), asOf: '2026-02-13', policy: 'fedramp_vdr_high' })
+  const named = feb.validation.diagnostics.filter((d) => d.code === 'vdr.facts_missing').map((d) => d.poamId)
+  assert.deepEqual(named, feb.poam.items('open').map((i) => i.poamId))
+  assert.equal(named.length, 5)
+  assert.throws(() => feb.lateItems(), (e) => e instanceof conmon.ConmonError && e.code === 'missing_field' && /vdr/.test(e.message))
+})

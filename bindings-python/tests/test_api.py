@@ -347,3 +347,14 @@ def test_late_items_follow_the_runs_policy(sample: pathlib.Path, tmp_path: pathl
     assert all(c["explanation"] for c in late)
     assert mar.history[-1]["late_items"] == 4
     assert [c["poam_id"] for c in mar.late_items(policy="fedramp_rev5")] == ["V-1", "V-5"]
+
+
+def test_vdr_items_without_evaluation_facts(sample: pathlib.Path) -> None:
+    # Scans give no VDR evaluation: each new item is named by validation, and asking for its
+    # clock says what is missing instead of answering with Rev5's.
+    feb = conmon.run_monthly(scans=conmon.read_scans(sample / "2026-02"), as_of="2026-02-13", policy="fedramp_vdr_high")
+    named = [d["poam_id"] for d in feb.validation["diagnostics"] if d["code"] == "vdr.facts_missing"]
+    assert named == [i["poam_id"] for i in feb.poam.items("open")] and len(named) == 5
+    with pytest.raises(conmon.MissingFieldError) as e:
+        feb.late_items()
+    assert e.value.code == "missing_field" and "vdr" in str(e.value)

@@ -13,7 +13,8 @@
 //! - cross-checks: `inventory.poam_asset_missing`, `inventory.not_scanned`,
 //!   `inventory.not_credentialed`, `inventory.container_image_missing`, `scans.finding_not_on_poam`;
 //! - package: `package.inventory_missing`, `package.scans_missing`, `package.scan_outside_period`,
-//!   `package.scan_type_missing`.
+//!   `package.scan_type_missing`;
+//! - VDR regime: `vdr.facts_missing`.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -89,6 +90,9 @@ pub fn validate(p: &Package<'_>) -> Vec<Issue> {
             .hint("pass the Integrated Inventory Workbook (--inventory)"),
         );
     }
+    if p.policy.regime == crate::policy::Regime::Vdr {
+        vdr_rules(p, &mut out);
+    }
     match p.scans {
         Some(scans) => scan_rules(p, scans, &mut out),
         None => out.push(
@@ -98,6 +102,25 @@ pub fn validate(p: &Package<'_>) -> Vec<Issue> {
     }
     out.sort_by_key(|i| i.severity);
     out
+}
+
+/// Under VDR every open item's clock runs from its evaluation facts (R2.1): an item without them
+/// has no clock, so it would be silently absent from the past-due count, the meeting report and
+/// the VDR report's details. Each one is named instead.
+fn vdr_rules(p: &Package<'_>, out: &mut Vec<Issue>) {
+    for item in p.poam.open.iter().filter(|i| i.vdr.is_none()) {
+        out.push(
+            Issue::warning(
+                "vdr.facts_missing",
+                "R2.1",
+                "no VDR evaluation facts (detection time, N-rating, internet reachability, likely exploitability): \
+                 its VDR clock cannot run, so it is not counted as past due nor reported in the VDR report's details",
+            )
+            .item(&item.poam_id)
+            .at(Location::file(p.poam_file).with_field(format!("{} vdr", item.poam_id)))
+            .hint("evaluate it (VDR-EVA) and record the result in the item's `vdr` facts in poam.json"),
+        );
+    }
 }
 
 fn import_issues(import: &PoamImport, out: &mut Vec<Issue>) {

@@ -601,7 +601,7 @@ fn series(weeks: &[ScanSet], policy: &Policy, closes: bool) {
         for (key, host) in open_pairs.difference(&pairs) {
             let id = &ids_by_pair[&(key.clone(), host.clone())];
             let it = item(&r.poam, id);
-            let listed = !it.is_closed() && it.assets.iter().any(|a| &a.identifier == host);
+            let listed = !it.is_closed() && it.assets.iter().any(|a| a.identifier == *host);
             if closes {
                 assert!(!listed, "week {week}: {key} on {host} disappeared but {id} still lists it");
                 closures += 1;

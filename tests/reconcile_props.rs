@@ -46,7 +46,7 @@ fn shape(p: &Poam, before: &Poam) -> Vec<(String, String, bool, Vec<String>)> {
         .items()
         .map(|i| {
             let id = if before.items().any(|b| b.poam_id == i.poam_id) { i.poam_id.clone() } else { "new".into() };
-            let assets = i.assets.iter().map(|a| a.identifier.clone()).collect();
+            let assets = i.assets.iter().map(|a| a.identifier.to_string()).collect();
             (id, conmon_core::reconcile::item_key(i), i.is_closed(), assets)
         })
         .collect();

@@ -186,7 +186,7 @@ fn item_json(
         .assets
         .iter()
         .filter_map(|a| {
-            let uuid = assets.get(&a.identifier)?;
+            let uuid = assets.get(a.identifier.as_str())?;
             Some(
                 json!({ "subject-uuid": uuid, "type": "inventory-item", "title": line(&a.to_string(), &a.identifier) }),
             )
@@ -435,8 +435,8 @@ pub fn to_oscal(poam: &Poam, options: &OscalOptions) -> Value {
             tools.entry(s).or_insert(uuid);
         }
         for a in &item.assets {
-            if !assets.contains_key(&a.identifier) {
-                assets.insert(a.identifier.clone(), ids.of("asset", &a.identifier));
+            if !assets.contains_key(a.identifier.as_str()) {
+                assets.insert(String::from(a.identifier.as_str()), ids.of("asset", &a.identifier));
             }
         }
     }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{AssetType, CvssScores, RiskRating, VdrFacts};
+use super::{AssetType, CompactString, CvssScores, RiskRating, VdrFacts};
 use crate::error::Error;
 
 /// A Yes / No / Pending deviation column (U Risk Adjustment, V False Positive, W Operational
@@ -53,26 +53,32 @@ impl FromStr for DeviationFlag {
 /// An affected asset on a POA&M item (column G): `identifier (port/protocol)`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AssetRef {
+    // `CompactString`s, as on a finding: an identifier of up to 24 bytes (an IP address, most
+    // host names) and the protocol live inside the reference, so that reconciliation builds the
+    // million references of a million findings without two allocations each. They serialise as
+    // plain strings.
     /// Asset identifier as in the inventory.
-    pub identifier: String,
+    #[schemars(with = "String")]
+    pub identifier: CompactString,
     /// Port.
     #[serde(default)]
     pub port: Option<u16>,
     /// Protocol.
     #[serde(default)]
-    pub protocol: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub protocol: Option<CompactString>,
 }
 
 impl AssetRef {
     /// An asset with no port.
-    pub fn host(identifier: impl Into<String>) -> AssetRef {
+    pub fn host(identifier: impl Into<CompactString>) -> AssetRef {
         AssetRef { identifier: identifier.into(), port: None, protocol: None }
     }
 
     /// With a port and protocol.
     pub fn with_port(mut self, port: u16, protocol: &str) -> AssetRef {
         self.port = Some(port);
-        self.protocol = Some(protocol.to_string());
+        self.protocol = Some(CompactString::from(protocol));
         self
     }
 }
@@ -102,11 +108,11 @@ impl FromStr for AssetRef {
         {
             let inner = &s[open + 2..s.len() - 1];
             let (port_s, proto) = match inner.split_once('/') {
-                Some((p, proto)) => (p, Some(proto.trim().to_string())),
+                Some((p, proto)) => (p, Some(CompactString::from(proto.trim()))),
                 None => (inner, None),
             };
             if let Ok(port) = port_s.trim().parse::<u16>() {
-                return Ok(AssetRef { identifier: s[..open].trim().to_string(), port: Some(port), protocol: proto });
+                return Ok(AssetRef { identifier: s[..open].trim().into(), port: Some(port), protocol: proto });
             }
         }
         Ok(AssetRef::host(s))

@@ -440,3 +440,39 @@ fn vdr_items_without_evaluation_facts_are_named() {
     // Rev5 clocks run from detection: no such warning.
     assert!(!codes(&run(&poam, Some(&set), Some(&inv), None)).contains(&"vdr.facts_missing"));
 }
+
+#[test]
+fn blank_columns_are_named_by_letter_and_header_errors_first() {
+    let set = month();
+    let inv = inventory();
+    let mut poam = clean_poam(&set);
+    // A warning (H) on the first item, an error (C) on the last, so that the error must move ahead.
+    first(&mut poam).point_of_contact.clear();
+    poam.open.last_mut().unwrap().weakness_name = "".into();
+    let issues = run(&poam, Some(&set), Some(&inv), None);
+    let blank: Vec<(&str, Severity, &str, &str)> = issues
+        .iter()
+        .filter(|i| i.code == "template.required_blank")
+        .map(|i| {
+            let field = i.location.as_ref().and_then(|l| l.field.as_deref()).unwrap_or("");
+            (i.poam_id.as_deref().unwrap_or(""), i.severity, i.message.as_str(), field)
+        })
+        .collect();
+    let last = poam.open.last().unwrap().poam_id.clone();
+    assert_ne!(last, "V-1", "two items, the error on the later one");
+    assert_eq!(
+        blank,
+        [
+            (
+                last.as_str(),
+                Severity::Error,
+                "C (Weakness Name) is blank",
+                format!("{last} C (Weakness Name)").as_str()
+            ),
+            ("V-1", Severity::Warning, "H (Point of Contact) is blank", "V-1 H (Point of Contact)"),
+        ]
+    );
+    // Every error comes before every warning.
+    let first_warning = issues.iter().position(|i| i.severity == Severity::Warning).unwrap();
+    assert!(issues[first_warning..].iter().all(|i| i.severity == Severity::Warning), "{issues:#?}");
+}

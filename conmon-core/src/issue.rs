@@ -41,6 +41,22 @@ pub struct Issue {
     pub hint: Option<String>,
 }
 
+/// Puts errors first, then warnings, each kind in the order given. A stable partition that moves
+/// each issue once: the stable sort by severity it replaces moved each issue (a few hundred bytes)
+/// about log n times, 20% of validation's instructions at 100k findings under callgrind.
+pub(crate) fn errors_first(issues: &mut Vec<Issue>) {
+    let mut errors = Vec::with_capacity(issues.len());
+    let mut warnings = Vec::new();
+    for issue in issues.drain(..) {
+        match issue.severity {
+            Severity::Error => errors.push(issue),
+            Severity::Warning => warnings.push(issue),
+        }
+    }
+    errors.append(&mut warnings);
+    *issues = errors;
+}
+
 impl Issue {
     /// An error.
     pub fn error(code: &str, rule: &str, message: impl Into<String>) -> Issue {
@@ -124,5 +140,27 @@ impl std::fmt::Display for Issue {
             write!(f, " hint: {h}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_come_first_and_each_kind_keeps_its_order() {
+        let mut issues = vec![
+            Issue::warning("w", "R1", "first warning"),
+            Issue::error("e", "R1", "first error"),
+            Issue::warning("w", "R1", "second warning"),
+            Issue::error("e", "R1", "second error"),
+            Issue::warning("w", "R1", "third warning"),
+        ];
+        errors_first(&mut issues);
+        let order: Vec<&str> = issues.iter().map(|i| i.message.as_str()).collect();
+        assert_eq!(order, ["first error", "second error", "first warning", "second warning", "third warning"]);
+        let mut none: Vec<Issue> = Vec::new();
+        errors_first(&mut none);
+        assert!(none.is_empty());
     }
 }

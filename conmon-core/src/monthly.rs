@@ -232,7 +232,7 @@ pub fn run(input: MonthlyInputs) -> Result<MonthlyOutput> {
         as_of,
     }));
     diagnostics.extend(rec.issues.iter().cloned());
-    diagnostics.sort_by_key(|i| i.severity);
+    crate::issue::errors_first(&mut diagnostics);
     let mut cal = calendar::monthly(&policy, as_of);
     if let Some(changes) = &significant_changes {
         cal.change_notices = calendar::change_notices(changes, as_of);

@@ -19,7 +19,8 @@
 //! stopped (approved OR below High, compliant vendor dependency, approved false positive) and
 //! configuration findings (R4.9) do not count; ratings are the effective ones (after an approved RA).
 
-use std::collections::BTreeSet;
+use std::borrow::Cow;
+use std::collections::HashSet;
 
 use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -248,7 +249,9 @@ pub fn evaluate(input: &TriggerInputs<'_>, as_of: NaiveDate) -> (Vec<Trigger>, M
     }
 
     // Unique vulnerability count growth against the baseline (the first month of the history).
-    let unique: BTreeSet<String> = poam.open.iter().map(crate::reconcile::item_key).collect();
+    // Counted in a hash set of borrowed keys: no copy of each item's key, no ordered tree.
+    let unique: HashSet<Cow<'_, str>, foldhash::fast::RandomState> =
+        poam.open.iter().map(crate::reconcile::item_key_ref).collect();
     let count = unique.len() as f64;
     let baseline = history.first().map_or(count, |m| m.unique_vulnerabilities as f64);
     let allowed = baseline + (0.2 * baseline).max(10.0);

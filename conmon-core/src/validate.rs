@@ -55,7 +55,23 @@ pub struct Package<'a> {
 }
 
 fn item_loc(file: &str, item: &PoamItem, letter: &str, header: &str) -> Location {
-    Location::file(file).with_field(format!("{} {letter} ({header})", item.poam_id))
+    Location::file(file).with_field(joined(&[&item.poam_id, " ", letter, " (", header, ")"]))
+}
+
+/// The pieces as one string: what `format!` gives for plain `{}` pieces, at a few pushes rather
+/// than a pass through the formatting machinery (about 1,500 instructions a call under callgrind).
+/// For the messages made once per POA&M item.
+fn joined(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
+
+/// `C (Weakness Name) is blank`.
+fn blank_message(letter: &str, header: &str) -> String {
+    joined(&[letter, " (", header, ") is blank"])
 }
 
 /// Validates a package and returns every problem found, errors first, then in input order.
@@ -100,7 +116,7 @@ pub fn validate(p: &Package<'_>) -> Vec<Issue> {
                 .hint("pass this month's raw scan files (--scans)"),
         ),
     }
-    out.sort_by_key(|i| i.severity);
+    crate::issue::errors_first(&mut out);
     out
 }
 
@@ -171,9 +187,9 @@ fn blank_rules(poam: &Poam, file: &str, out: &mut Vec<Issue>) {
         for (letter, header, value, hard) in text {
             if value.trim().is_empty() {
                 let issue = if hard {
-                    Issue::error("template.required_blank", "S8", format!("{letter} ({header}) is blank"))
+                    Issue::error("template.required_blank", "S8", blank_message(letter, header))
                 } else {
-                    Issue::warning("template.required_blank", "S8", format!("{letter} ({header}) is blank"))
+                    Issue::warning("template.required_blank", "S8", blank_message(letter, header))
                         .hint("the provider fills this in; conmon keeps it month over month")
                 };
                 out.push(issue.item(&item.poam_id).field(letter).at(item_loc(file, item, letter, header)));
@@ -188,7 +204,7 @@ fn blank_rules(poam: &Poam, file: &str, out: &mut Vec<Issue>) {
         for (letter, header, blank) in missing_dates {
             if blank {
                 out.push(
-                    Issue::error("template.required_blank", "S8", format!("{letter} ({header}) is blank"))
+                    Issue::error("template.required_blank", "S8", blank_message(letter, header))
                         .item(&item.poam_id)
                         .field(letter)
                         .at(item_loc(file, item, letter, header)),

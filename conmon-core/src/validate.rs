@@ -512,7 +512,10 @@ fn scan_rules(p: &Package<'_>, scans: &ScanSet, out: &mut Vec<Issue>) {
         n
     }
     let n_pairs: usize = p.poam.items().map(|i| i.assets.len()).sum();
-    let (mut keys, mut assets) = (Ids::default(), Ids::default());
+    // At most one weakness key per item: sized once rather than grown by rehashing.
+    let n_items = p.poam.open.len() + p.poam.closed.len() + p.poam.configuration_findings.len();
+    let mut keys = Ids::with_capacity_and_hasher(n_items, Default::default());
+    let mut assets = Ids::default();
     let mut tracked = Pairs::with_capacity_and_hasher(n_pairs, Default::default());
     for item in p.poam.items() {
         let k = id(&mut keys, item_key_ref(item));

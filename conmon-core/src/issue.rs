@@ -41,20 +41,22 @@ pub struct Issue {
     pub hint: Option<String>,
 }
 
-/// Puts errors first, then warnings, each kind in the order given. A stable partition that moves
-/// each issue once: the stable sort by severity it replaces moved each issue (a few hundred bytes)
-/// about log n times, 20% of validation's instructions at 100k findings under callgrind.
+/// Puts errors first, then warnings, each kind in the order given. A stable partition: when the
+/// issues are already in that order (no errors, or only errors first: the usual report) nothing
+/// moves; otherwise the errors are taken out and put in front, each issue moved at most twice.
+/// The stable sort by severity it replaces moved each issue (a few hundred bytes) about log n
+/// times, 20% of validation's instructions at 100k findings under callgrind.
 pub(crate) fn errors_first(issues: &mut Vec<Issue>) {
-    let mut errors = Vec::with_capacity(issues.len());
-    let mut warnings = Vec::new();
-    for issue in issues.drain(..) {
-        match issue.severity {
-            Severity::Error => errors.push(issue),
-            Severity::Warning => warnings.push(issue),
-        }
+    // Exhaustive, so that a new severity has to be placed here.
+    let rank = |i: &Issue| match i.severity {
+        Severity::Error => 0u8,
+        Severity::Warning => 1,
+    };
+    if issues.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])) {
+        return;
     }
-    errors.append(&mut warnings);
-    *issues = errors;
+    let errors: Vec<Issue> = issues.extract_if(.., |i| rank(i) == 0).collect();
+    issues.splice(0..0, errors);
 }
 
 impl Issue {
@@ -147,6 +149,10 @@ impl std::fmt::Display for Issue {
 mod tests {
     use super::*;
 
+    fn order_of(issues: &[Issue]) -> Vec<&str> {
+        issues.iter().map(|i| i.message.as_str()).collect()
+    }
+
     #[test]
     fn errors_come_first_and_each_kind_keeps_its_order() {
         let mut issues = vec![
@@ -159,6 +165,18 @@ mod tests {
         errors_first(&mut issues);
         let order: Vec<&str> = issues.iter().map(|i| i.message.as_str()).collect();
         assert_eq!(order, ["first error", "second error", "first warning", "second warning", "third warning"]);
+        // Already in order: unchanged.
+        errors_first(&mut issues);
+        assert_eq!(
+            order_of(&issues),
+            ["first error", "second error", "first warning", "second warning", "third warning"]
+        );
+        let mut warnings = vec![Issue::warning("w", "R1", "a"), Issue::warning("w", "R1", "b")];
+        errors_first(&mut warnings);
+        assert_eq!(order_of(&warnings), ["a", "b"]);
+        let mut errors_last = vec![Issue::warning("w", "R1", "a"), Issue::error("e", "R1", "b")];
+        errors_first(&mut errors_last);
+        assert_eq!(order_of(&errors_last), ["b", "a"]);
         let mut none: Vec<Issue> = Vec::new();
         errors_first(&mut none);
         assert!(none.is_empty());

@@ -163,14 +163,11 @@ mod tests {
             Issue::warning("w", "R1", "third warning"),
         ];
         errors_first(&mut issues);
-        let order: Vec<&str> = issues.iter().map(|i| i.message.as_str()).collect();
-        assert_eq!(order, ["first error", "second error", "first warning", "second warning", "third warning"]);
+        let ordered = ["first error", "second error", "first warning", "second warning", "third warning"];
+        assert_eq!(order_of(&issues), ordered);
         // Already in order: unchanged.
         errors_first(&mut issues);
-        assert_eq!(
-            order_of(&issues),
-            ["first error", "second error", "first warning", "second warning", "third warning"]
-        );
+        assert_eq!(order_of(&issues), ordered);
         let mut warnings = vec![Issue::warning("w", "R1", "a"), Issue::warning("w", "R1", "b")];
         errors_first(&mut warnings);
         assert_eq!(order_of(&warnings), ["a", "b"]);

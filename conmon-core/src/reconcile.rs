@@ -185,7 +185,7 @@ struct Hit {
 /// A finding the first pass could not place, with what it worked out for it.
 #[derive(Debug, Clone, Copy)]
 struct Deferred {
-    fi: u32,
+    fi: usize,
     aid: u32,
     kid: u32,
     rating: RiskRating,
@@ -524,7 +524,7 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
     loop {
         let (fi, known) = if second {
             let Some(d) = deferred.get(k) else { break };
-            (d.fi as usize, Some(d))
+            (d.fi, Some(d))
         } else if k < n_findings {
             (k, None)
         } else {
@@ -618,7 +618,7 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
             }
         }
         if target.is_none() && !second {
-            deferred.push(Deferred { fi: u32::try_from(fi).unwrap_or(u32::MAX), aid, kid, rating, date });
+            deferred.push(Deferred { fi, aid, kid, rating, date });
             continue;
         }
         if target.is_none() && policy.new_assets_policy == NewAssetsPolicy::Join {

@@ -55,23 +55,14 @@ pub struct Package<'a> {
 }
 
 fn item_loc(file: &str, item: &PoamItem, letter: &str, header: &str) -> Location {
-    Location::file(file).with_field(joined(&[&item.poam_id, " ", letter, " (", header, ")"]))
+    // `concat`, not `format!`: made once per item, it skips the formatting machinery (about
+    // 1,500 instructions a call under callgrind).
+    Location::file(file).with_field([item.poam_id.as_str(), " ", letter, " (", header, ")"].concat())
 }
 
-/// The pieces as one string: what `format!` gives for plain `{}` pieces, at a few pushes rather
-/// than a pass through the formatting machinery (about 1,500 instructions a call under callgrind).
-/// For the messages made once per POA&M item.
-fn joined(parts: &[&str]) -> String {
-    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-    for p in parts {
-        s.push_str(p);
-    }
-    s
-}
-
-/// `C (Weakness Name) is blank`.
+/// `C (Weakness Name) is blank`, put together as in [`item_loc`].
 fn blank_message(letter: &str, header: &str) -> String {
-    joined(&[letter, " (", header, ") is blank"])
+    [letter, " (", header, ") is blank"].concat()
 }
 
 /// Validates a package and returns every problem found, errors first, then in input order.

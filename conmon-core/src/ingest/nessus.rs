@@ -22,7 +22,7 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
 use super::common::{SHARED_TEXT_BUDGET, SharedTexts, share};
-use super::xml::{TextBuf, attr, check_name, err_at, read_error, read_text_raw, resolve_ref};
+use super::xml::{TextBuf, as_str, attr, check_name, err_at, read_error, read_text_raw, resolve_ref};
 use super::{HostScan, ScanContext, ScanFile, ScanSet};
 use crate::error::{Error, Result};
 use crate::model::{
@@ -234,7 +234,8 @@ const FAST_NAME_MAX: usize = 64;
 /// end tag and the line break between them, and the `<ReportItem>` start tags themselves. Looks at
 /// the bytes already buffered for: text that no field keeps (only when `skip_text`), then a start
 /// tag without attributes, an end tag, or a `<ReportItem>` start tag whose attributes
-/// [`scan_item_attrs`] takes; the name is plain ASCII. The name is copied into `name`, and a
+/// [`scan_item_attrs`] takes; the name is plain ASCII. The name is copied into `name` (unless it
+/// is one of [`KNOWN_NAMES`]), and a
 /// `<ReportItem>`'s attributes into `attrs` (their spans into `spans`); nothing is consumed.
 ///
 /// Everything else gives `None` and is left to quick-xml, which reads it exactly as before, errors
@@ -263,7 +264,7 @@ fn peek_tag<R: BufRead>(
     let (kind, from) = if rest.first() == Some(&b'/') { (Tag::End, 1) } else { (Tag::Start, 0) };
     let body = rest.get(from..)?;
     // The name: name characters up to the first other byte, which must be in the buffer.
-    let n = body.iter().take(FAST_NAME_MAX + 1).position(|&b| !is_name_byte(b))?;
+    let n = body[..body.len().min(FAST_NAME_MAX + 1)].iter().position(|&b| !is_name_byte(b))?;
     let first = *body.first()?;
     if n == 0 || n > FAST_NAME_MAX || !is_name_start(first) {
         return None;
@@ -273,13 +274,151 @@ fn peek_tag<R: BufRead>(
         b' ' | b'\t' | b'\n' | b'\r' if kind == Tag::Start && &body[..n] == b"ReportItem" => {
             let len = scan_item_attrs(&body[n..], spans)?;
             attrs.clear();
-            attrs.push_str(std::str::from_utf8(&body[n..n + len]).ok()?);
+            attrs.push_str(as_str(&body[n..n + len])?);
             (len, true)
         }
         _ => return None,
     };
-    name[..n].copy_from_slice(&body[..n]);
-    Some(Peeked { text_len: lt, tag_len: 1 + from + n + tail, kind, name_len: n, has_attrs })
+    let known = known_name(&body[..n]);
+    if known.is_none() {
+        name[..n].copy_from_slice(&body[..n]);
+    }
+    Some(Peeked { text_len: lt, tag_len: 1 + from + n + tail, kind, name_len: n, known, has_attrs })
+}
+
+/// Element names [`peek_tag`] gives as static text, with neither a UTF-8 check nor a copy: the
+/// elements a Nessus `ReportItem` is known to hold (plugin attributes and compliance results) and
+/// the structure around them. Any other name is read as well, only through a copy and a check.
+const KNOWN_NAMES: [&str; 82] = [
+    "ReportItem",
+    "ReportHost",
+    "HostProperties",
+    "Report",
+    "NessusClientData_v2",
+    "tag",
+    "description",
+    "synopsis",
+    "risk_factor",
+    "plugin_type",
+    "plugin_name",
+    "plugin_modification_date",
+    "fname",
+    "script_version",
+    "solution",
+    "plugin_publication_date",
+    "plugin_output",
+    "xref",
+    "see_also",
+    "cve",
+    "osvdb",
+    "cvss_base_score",
+    "cvss_vector",
+    "vuln_publication_date",
+    "cpe",
+    "bid",
+    "exploitability_ease",
+    "exploit_available",
+    "cwe",
+    "cvss_temporal_vector",
+    "cvss_temporal_score",
+    "patch_publication_date",
+    "metasploit_name",
+    "exploit_framework_metasploit",
+    "plugin_version",
+    "agent",
+    "attachment",
+    "asset_inventory",
+    "cert",
+    "iavt",
+    "iava",
+    "iavb",
+    "vpr_score",
+    "threat_sources_last_28",
+    "threat_recency",
+    "threat_intensity_last_28",
+    "product_coverage",
+    "exploit_code_maturity",
+    "cvssV3_impactScore",
+    "age_of_vuln",
+    "cvss3_vector",
+    "cvss3_base_score",
+    "cvss3_temporal_score",
+    "cvss3_temporal_vector",
+    "cvss_score_source",
+    "cvss4_vector",
+    "cvss4_base_score",
+    "stig_severity",
+    "unsupported_by_vendor",
+    "in_the_news",
+    "exploit_framework_core",
+    "exploit_framework_canvas",
+    "edb-id",
+    "msft",
+    "mskb",
+    "canvas_package",
+    "d2_elliot_name",
+    "exploit_framework_d2_elliot",
+    "exploited_by_malware",
+    "exploited_by_nessus",
+    "cm:compliance-check-name",
+    "cm:compliance-result",
+    "cm:compliance-check-id",
+    "cm:compliance-info",
+    "cm:compliance-actual-value",
+    "cm:compliance-policy-value",
+    "cm:compliance-solution",
+    "cm:compliance-reference",
+    "cm:compliance-see-also",
+    "cm:compliance-audit-file",
+    "cm:compliance-uname",
+    "cm:compliance-output",
+];
+
+/// Slots of [`NAME_TABLE`]: a power of two, under a third full.
+const NAME_TABLE_SIZE: usize = 256;
+
+/// The slot a name starts looking in: a multiplicative hash of its length and five of its bytes.
+/// `const`, so that [`NAME_TABLE`] is built at compile time. `b` is not empty.
+const fn name_hash(b: &[u8]) -> usize {
+    let n = b.len();
+    let key = n as u64
+        | (b[0] as u64) << 8
+        | (b[if n > 1 { 1 } else { 0 }] as u64) << 16
+        | (b[n / 2] as u64) << 24
+        | (b[n.saturating_sub(2)] as u64) << 32
+        | (b[n - 1] as u64) << 40;
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize % NAME_TABLE_SIZE
+}
+
+/// [`KNOWN_NAMES`] by [`name_hash`], each in the first free slot from its own (an empty string
+/// ends a search).
+static NAME_TABLE: [&str; NAME_TABLE_SIZE] = {
+    let mut table = [""; NAME_TABLE_SIZE];
+    let mut i = 0;
+    while i < KNOWN_NAMES.len() {
+        let mut h = name_hash(KNOWN_NAMES[i].as_bytes());
+        while !table[h].is_empty() {
+            h = (h + 1) % NAME_TABLE_SIZE;
+        }
+        table[h] = KNOWN_NAMES[i];
+        i += 1;
+    }
+    table
+};
+
+/// `b` (not empty) as one of [`KNOWN_NAMES`], if it is one.
+fn known_name(b: &[u8]) -> Option<&'static str> {
+    let mut h = name_hash(b);
+    loop {
+        let name = NAME_TABLE[h];
+        if name.is_empty() {
+            return None;
+        }
+        if name.as_bytes() == b {
+            return Some(name);
+        }
+        h = (h + 1) % NAME_TABLE_SIZE;
+    }
 }
 
 /// What [`peek_tag`] found: `text_len` bytes of text, then a tag of `tag_len` bytes.
@@ -289,6 +428,8 @@ struct Peeked {
     tag_len: usize,
     kind: Tag,
     name_len: usize,
+    /// The name when it is one of [`KNOWN_NAMES`]; else it is in the caller's buffer.
+    known: Option<&'static str>,
     /// A `<ReportItem>` start tag with its attributes scanned.
     has_attrs: bool,
 }
@@ -308,10 +449,8 @@ fn is_name_start(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_' || b == b':'
 }
 
-/// [`BYTE_CLASS`] bits: a byte of an ASCII name; a byte that ends an attribute value as
-/// [`scan_item_attrs`] reads it (either quote, or a byte whose value XML would change).
+/// [`BYTE_CLASS`] bit: a byte of an ASCII name.
 const NAME: u8 = 1;
-const VALUE_STOP: u8 = 2;
 
 /// One lookup per byte instead of a chain of comparisons (tags and attribute keys are short, so
 /// the bytes are checked one at a time).
@@ -323,13 +462,24 @@ static BYTE_CLASS: [u8; 256] = {
         if c.is_ascii_alphanumeric() || matches!(c, b'_' | b':' | b'.' | b'-') {
             t[b] |= NAME;
         }
-        if matches!(c, b'"' | b'\'' | b'<' | b'&' | b'\t' | b'\n' | b'\r') {
-            t[b] |= VALUE_STOP;
-        }
         b += 1;
     }
     t
 };
+
+/// Whether an attribute value reads as it is written: no reference, no `<`, and no tab or line
+/// break (XML turns those into spaces). One pass with no branch per byte, which the compiler
+/// turns into vector compares: values run to hundreds of bytes (`pluginName`).
+fn reads_as_written(value: &[u8]) -> bool {
+    // `|`, not `||` or `matches!`: no branch, so each 32-byte chunk is a few vector compares.
+    let stop = |c: u8| (c == b'<') | (c == b'&') | (c == b'\t') | (c == b'\n') | (c == b'\r');
+    let mut chunks = value.chunks_exact(32);
+    let mut found = false;
+    for chunk in &mut chunks {
+        found |= chunk.iter().fold(false, |f, &c| f | stop(c));
+    }
+    !(found || chunks.remainder().iter().any(|&c| stop(c)))
+}
 
 /// The attributes of a `<ReportItem>` start tag as Nessus writes them, from the whitespace after
 /// the name: `key="value"` pairs (or single quotes), each after whitespace, up to `>`. Returns the
@@ -353,10 +503,8 @@ fn scan_item_attrs(b: &[u8], spans: &mut Vec<AttrSpan>) -> Option<usize> {
             _ => return None,
         }
         let key = i;
-        while b.get(i).is_some_and(|&c| is_name_byte(c)) {
-            i += 1;
-        }
-        let key_end = i;
+        let key_end = key + b[key..].iter().position(|&c| !is_name_byte(c))?;
+        i = key_end;
         if b.get(i) != Some(&b'=') {
             return None;
         }
@@ -365,19 +513,11 @@ fn scan_item_attrs(b: &[u8], spans: &mut Vec<AttrSpan>) -> Option<usize> {
             return None;
         }
         let value = i + 2;
-        // The value ends at the first stop byte, which must be its own quote (the other quote
-        // goes on).
-        let mut value_end = value;
-        loop {
-            value_end += b.get(value_end..)?.iter().position(|&c| BYTE_CLASS[usize::from(c)] & VALUE_STOP != 0)?;
-            let c = b[value_end];
-            if c == quote {
-                break;
-            }
-            if c != b'"' && c != b'\'' {
-                return None;
-            }
-            value_end += 1;
+        // The value ends at its own quote (the other quote is part of it), and must read as it is
+        // written.
+        let value_end = value + memchr::memchr(quote, b.get(value..)?)?;
+        if !reads_as_written(&b[value..value_end]) {
+            return None;
         }
         if spans.len() == FAST_ATTRS_MAX || spans.iter().any(|s| b[s[0]..s[1]] == b[key..key_end]) {
             return None;
@@ -523,10 +663,10 @@ fn read_sharing<R: BufRead>(
     loop {
         if fast && peek {
             let skip_text = st.field.is_none() && st.tag.is_none();
-            if let Some(Peeked { text_len, tag_len, kind, name_len, has_attrs }) =
+            if let Some(Peeked { text_len, tag_len, kind, name_len, known, has_attrs }) =
                 peek_tag(xml.get_mut(), skip_text, &mut name_buf, &mut attr_buf, &mut spans)
             {
-                let name = std::str::from_utf8(&name_buf[..name_len]).unwrap_or_default();
+                let name = known.unwrap_or_else(|| std::str::from_utf8(&name_buf[..name_len]).unwrap_or_default());
                 // `<Policy>` is skipped below; an element quick-xml opened, quick-xml closes.
                 let take = match kind {
                     Tag::Start => name != "Policy",
@@ -736,6 +876,7 @@ fn start(st: &mut State, e: &BytesStart<'_>, item: Option<ItemAttrs<'_>>, pos: u
                 }
             };
             let texts = st.shared.slot(&plugin_id);
+            std::hint::black_box(st.shared.warm(texts));
             st.item = Some(Item {
                 plugin_name: share(
                     &mut st.shared.texts[texts].name,
@@ -1269,6 +1410,21 @@ mod tests {
             }
         }
         assert!(errors > 1000, "{errors} errors");
+    }
+
+    #[test]
+    fn known_names_are_found_and_no_other_name_is() {
+        for name in KNOWN_NAMES {
+            assert_eq!(known_name(name.as_bytes()), Some(name));
+        }
+        let distinct: std::collections::HashSet<_> = KNOWN_NAMES.iter().collect();
+        assert_eq!(distinct.len(), KNOWN_NAMES.len());
+        assert!(KNOWN_NAMES.len() * 3 < NAME_TABLE_SIZE);
+        for other in
+            ["Policy", "a", "c", "cvss5_vector", "ReportItems", "ReportIte", "reportitem", "cm:compliance-", "x:cve"]
+        {
+            assert_eq!(known_name(other.as_bytes()), None, "{other}");
+        }
     }
 
     #[test]

@@ -49,22 +49,29 @@ impl<R: std::io::BufRead> std::io::Read for NulGuard<R> {
 }
 
 impl<R: std::io::BufRead> NulGuard<R> {
+    #[inline]
     fn fill_buf_checked(&mut self) -> std::io::Result<&[u8]> {
         let buf = self.inner.fill_buf()?;
-        let from = self.checked.min(buf.len());
-        if let Some(i) = memchr::memchr(0, &buf[from..]) {
-            return Err(nul_error(self.offset + (from + i) as u64));
+        // Most calls find the buffer already checked (callers peek at it many times between
+        // refills): no search then, not even an empty one.
+        if self.checked != buf.len() {
+            let from = self.checked.min(buf.len());
+            if let Some(i) = memchr::memchr(0, &buf[from..]) {
+                return Err(nul_error(self.offset + (from + i) as u64));
+            }
+            self.checked = buf.len();
         }
-        self.checked = buf.len();
         Ok(buf)
     }
 }
 
 impl<R: std::io::BufRead> std::io::BufRead for NulGuard<R> {
+    #[inline]
     fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
         self.fill_buf_checked()
     }
 
+    #[inline]
     fn consume(&mut self, amt: usize) {
         self.inner.consume(amt);
         self.offset += amt as u64;
@@ -324,9 +331,19 @@ fn trim_cut(raw: &mut Vec<u8>, references: bool) {
 }
 
 fn utf8<'a>(raw: &'a [u8], label: &str, start: u64) -> Result<&'a str> {
+    if let Some(text) = as_str(raw) {
+        return Ok(text);
+    }
     std::str::from_utf8(raw).map_err(|e| {
         err_at(label, start + e.valid_up_to() as u64, None, Error::parse(format!("malformed XML: invalid UTF-8: {e}")))
     })
+}
+
+/// `bytes` as text when they are valid UTF-8. The check is simdutf8's (vector instructions chosen
+/// at run time), several times std's speed on long text; the text of a scan is checked once, in
+/// full, so this is a visible share of reading it. On failure callers ask std for where it fails.
+pub(crate) fn as_str(bytes: &[u8]) -> Option<&str> {
+    simdutf8::basic::from_utf8(bytes).ok()
 }
 
 /// Reads CDATA content through its `]]>` (which may straddle buffer refills), capturing up to

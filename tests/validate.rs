@@ -304,6 +304,35 @@ fn month_over_month_changes_are_reported() {
     assert_eq!(one(&issues, "poam.item_dropped").poam_id.as_deref(), Some("V-1"));
 }
 
+/// Inventory names, POA&M assets and scanned hosts compare trimmed and case-insensitively.
+#[test]
+fn inventory_names_compare_trimmed_and_case_insensitively() {
+    let set = scans(
+        vec![
+            nessus("100", "WEB-01.Example.gov", "2026-03-05", 7.5),
+            nessus("200", "WEB-01.Example.gov", "2026-03-05", 5.0),
+        ],
+        vec![host("WEB-01.Example.gov", "2026-03-05", true)],
+    );
+    let poam = clean_poam(&set);
+    let inv = vec![InventoryAsset {
+        identifier: " web-01.example.GOV\t".into(),
+        authenticated_scan: Some(true),
+        in_latest_scan: Some(true),
+        asset_type: Some("Web Server".into()),
+        row: 13,
+        ..InventoryAsset::default()
+    }];
+    let issues = run(&poam, Some(&set), Some(&inv), None);
+    assert!(issues.iter().all(|i| !i.code.starts_with("inventory.")), "{issues:#?}");
+    // Another name is not the same asset, whatever its case.
+    let mut other = inv.clone();
+    other[0].identifier = "WEB-02.example.gov".into();
+    let issues = run(&poam, Some(&set), Some(&other), None);
+    assert_eq!(issues.iter().filter(|i| i.code == "inventory.poam_asset_missing").count(), 2, "{issues:#?}");
+    assert!(one(&issues, "inventory.not_scanned").message.contains("WEB-02.example.gov"));
+}
+
 /// Worked example 15 and the scan cross-checks.
 #[test]
 fn inventory_and_scan_cross_checks() {

@@ -405,7 +405,8 @@ fn inventory_rules(p: &Package<'_>, inv: &[InventoryAsset], out: &mut Vec<Issue>
     let mut reported = HashSet::new();
     for item in p.poam.open.iter().chain(&p.poam.configuration_findings) {
         for a in &item.assets {
-            if !names.contains(&norm(&a.identifier)) && reported.insert((item.poam_id.as_str(), a.identifier.as_str()))
+            if !names.contains(asset_norm(&a.identifier).as_ref())
+                && reported.insert((item.poam_id.as_str(), a.identifier.as_str()))
             {
                 out.push(
                     Issue::error(
@@ -430,8 +431,18 @@ fn inventory_rules(p: &Package<'_>, inv: &[InventoryAsset], out: &mut Vec<Issue>
             *e |= cred;
         }
     }
+    // Findings of one host come together: each run of one asset is looked up once, and an
+    // asset already there costs no allocation.
+    let mut last = None;
     for f in &scans.findings {
-        scanned.entry(norm(&f.asset.identifier)).or_insert(false);
+        let id = f.asset.identifier.as_str();
+        if last != Some(id) {
+            last = Some(id);
+            let key = asset_norm(id);
+            if !scanned.contains_key(key.as_ref()) {
+                scanned.insert(key.into_owned(), false);
+            }
+        }
     }
     for a in inv {
         let loc = {
@@ -439,8 +450,10 @@ fn inventory_rules(p: &Package<'_>, inv: &[InventoryAsset], out: &mut Vec<Issue>
             l.sheet = Some("Inventory".to_string());
             l
         };
-        let hit =
-            std::iter::once(&a.identifier).chain(&a.ips).chain(a.dns_name.as_ref()).find_map(|n| scanned.get(&norm(n)));
+        let hit = std::iter::once(&a.identifier)
+            .chain(&a.ips)
+            .chain(a.dns_name.as_ref())
+            .find_map(|n| scanned.get(asset_norm(n).as_ref()));
         if a.in_latest_scan == Some(true) && hit.is_none() {
             out.push(
                 Issue::error(
@@ -470,7 +483,7 @@ fn inventory_rules(p: &Package<'_>, inv: &[InventoryAsset], out: &mut Vec<Issue>
     let mut seen = HashSet::new();
     for f in &scans.findings {
         if f.asset.asset_type == AssetType::Container
-            && !names.contains(&norm(&f.asset.identifier))
+            && !names.contains(asset_norm(&f.asset.identifier).as_ref())
             && seen.insert(f.asset.identifier.as_str())
         {
             out.push(
@@ -506,7 +519,8 @@ fn scan_rules(p: &Package<'_>, scans: &ScanSet, out: &mut Vec<Issue>) {
     // At most one weakness key per item: sized once rather than grown by rehashing.
     let n_items = p.poam.open.len() + p.poam.closed.len() + p.poam.configuration_findings.len();
     let mut keys = Ids::with_capacity_and_hasher(n_items, Default::default());
-    let mut assets = Ids::default();
+    // About one asset per scanned host.
+    let mut assets = Ids::with_capacity_and_hasher(scans.context.hosts.len(), Default::default());
     let mut tracked = Pairs::with_capacity_and_hasher(n_pairs, Default::default());
     for item in p.poam.items() {
         let k = id(&mut keys, item_key_ref(item));

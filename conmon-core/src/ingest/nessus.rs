@@ -467,9 +467,9 @@ static BYTE_CLASS: [u8; 256] = {
     t
 };
 
-/// Whether an attribute value reads as it is written: no reference, no `<`, and no tab or line
-/// break (XML turns those into spaces). One pass with no branch per byte, which the compiler
-/// turns into vector compares: values run to hundreds of bytes (`pluginName`).
+/// Whether a tag's attribute values read as they are written: no reference, no `<`, and no tab
+/// or line break (XML turns those into spaces in a value; between attributes Nessus writes
+/// spaces). One pass with no branch per byte, which the compiler turns into vector compares.
 fn reads_as_written(value: &[u8]) -> bool {
     // `|`, not `||` or `matches!`: no branch, so each 32-byte chunk is a few vector compares.
     let stop = |c: u8| (c == b'<') | (c == b'&') | (c == b'\t') | (c == b'\n') | (c == b'\r');
@@ -481,24 +481,25 @@ fn reads_as_written(value: &[u8]) -> bool {
     !(found || chunks.remainder().iter().any(|&c| stop(c)))
 }
 
-/// The attributes of a `<ReportItem>` start tag as Nessus writes them, from the whitespace after
-/// the name: `key="value"` pairs (or single quotes), each after whitespace, up to `>`. Returns the
-/// length through the `>`, with each attribute's key and value spans in `spans`.
+/// The attributes of a `<ReportItem>` start tag as Nessus writes them, from the space after the
+/// name: `key="value"` pairs (or single quotes), each after one or more spaces, up to `>`.
+/// Returns the length through the `>`, with each attribute's key and value spans in `spans`.
 ///
 /// Only attributes whose value reads as it is written are taken: `None` (quick-xml reads the tag)
-/// for a reference, `<`, a tab or a line break in a value (XML turns those into spaces), a key that
-/// is not a plain ASCII name, whitespace around `=`, a missing quote, a repeated key, more than
-/// [`FAST_ATTRS_MAX`] attributes, `/>`, or a tag that runs past the buffer.
+/// for a reference, `<`, a tab or a line break anywhere in the tag (XML turns those into spaces in
+/// a value), a key that is not a plain ASCII name, whitespace around `=`, a missing quote, a
+/// repeated key, more than [`FAST_ATTRS_MAX`] attributes, `/>`, or a tag that runs past the buffer.
 fn scan_item_attrs(b: &[u8], spans: &mut Vec<AttrSpan>) -> Option<usize> {
     spans.clear();
     let mut i = 0;
     loop {
         let gap = i;
-        while b.get(i).is_some_and(|&c| matches!(c, b' ' | b'\t' | b'\n' | b'\r')) {
+        while b.get(i) == Some(&b' ') {
             i += 1;
         }
         match *b.get(i)? {
-            b'>' => return Some(i + 1),
+            // One check over the whole tag rather than one per value (most values are short).
+            b'>' => return reads_as_written(&b[..i]).then_some(i + 1),
             c if i > gap && is_name_start(c) => {}
             _ => return None,
         }
@@ -513,12 +514,8 @@ fn scan_item_attrs(b: &[u8], spans: &mut Vec<AttrSpan>) -> Option<usize> {
             return None;
         }
         let value = i + 2;
-        // The value ends at its own quote (the other quote is part of it), and must read as it is
-        // written.
+        // The value ends at its own quote (the other quote is part of it).
         let value_end = value + memchr::memchr(quote, b.get(value..)?)?;
-        if !reads_as_written(&b[value..value_end]) {
-            return None;
-        }
         if spans.len() == FAST_ATTRS_MAX || spans.iter().any(|s| b[s[0]..s[1]] == b[key..key_end]) {
             return None;
         }
@@ -1348,7 +1345,7 @@ mod tests {
                 "port=443,svc_name=www,protocol=tcp,severity=3,pluginID=1,pluginName=A > B,pluginFamily=Web".into()
             ))
         );
-        assert_eq!(scan(" a='x\"y'\t\r\nb=\"\" >"), Some((17, "a=x\"y,b=".into())));
+        assert_eq!(scan(" a='x\"y'  b=\"\" >"), Some((16, "a=x\"y,b=".into())));
         assert_eq!(scan(" >"), Some((2, String::new())));
         let sixteen: String = (0..16).map(|i| format!(" a{i}=\"v\"")).collect();
         assert!(scan(&format!("{sixteen}>")).is_some());
@@ -1363,6 +1360,9 @@ mod tests {
             " a=\"x\ty\">",      // a tab in a value becomes a space
             " a=\"x\ny\">",      // so does a line break
             " a=\"x\ry\">",
+            " a=\"x\"\tb=\"y\">", // whitespace other than spaces between attributes
+            " a=\"x\"\nb=\"y\">",
+            "\ta=\"x\">",
             " 1a=\"x\">",     // not a name
             " \u{e9}=\"x\">", // not ASCII
             " a=\"1\"/>",     // an empty element
@@ -1376,9 +1376,12 @@ mod tests {
         let seventeen: String = (0..17).map(|i| format!(" a{i}=\"v\"")).collect();
         assert_eq!(scan(&format!("{seventeen}>")), None);
         // Each of them read both ways in a whole document: the same findings or the same error.
-        for tag in
-            [nessus.trim_end_matches("rest"), " a=\"1\" a=\"2\" pluginID=\"1\">", " pluginID=\"1\"severity=\"2\">"]
-        {
+        for tag in [
+            nessus.trim_end_matches("rest"),
+            " a=\"1\" a=\"2\" pluginID=\"1\">",
+            " pluginID=\"1\"severity=\"2\">",
+            " pluginID=\"1\"\n severity=\"2\">",
+        ] {
             let doc = format!(
                 "<NessusClientData_v2><Report><ReportHost name=\"h\"><ReportItem{tag}<cve>CVE-1</cve></ReportItem></ReportHost></Report></NessusClientData_v2>"
             );

@@ -544,9 +544,7 @@ impl SharedTexts {
         self.slots.insert(CompactString::from(plugin_id), i);
         i
     }
-}
 
-impl SharedTexts {
     /// One byte of each of the slot's texts, combined. Called as soon as a finding's plugin is
     /// known, so that the cache misses on its texts (each compared whole with the finding's own
     /// as they are read) are taken together, not one after another: with many plugins the texts

@@ -339,9 +339,10 @@ fn utf8<'a>(raw: &'a [u8], label: &str, start: u64) -> Result<&'a str> {
     })
 }
 
-/// `bytes` as text when they are valid UTF-8. The check is simdutf8's (vector instructions chosen
-/// at run time), several times std's speed on long text; the text of a scan is checked once, in
-/// full, so this is a visible share of reading it. On failure callers ask std for where it fails.
+/// `bytes` as text when they are valid UTF-8, by simdutf8's check (vector instructions chosen at
+/// run time; it hands text under 64 bytes to std's). On the generated 100k-finding scan the
+/// checks of field text fell from 132 M to 116 M instructions (callgrind): most fields are short.
+/// On failure callers ask std for where it fails.
 pub(crate) fn as_str(bytes: &[u8]) -> Option<&str> {
     simdutf8::basic::from_utf8(bytes).ok()
 }

@@ -764,10 +764,7 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
             w.item.assets.sort();
             w.item.assets.dedup();
             w.item.weakness_detector_source = scanners.into_iter().collect::<Vec<_>>().join("\n");
-            let mut detail = String::with_capacity(80 + w.key.len());
-            for part in ["new ", w.item.original_risk_rating.as_template(), " weakness ", &w.key, " on "] {
-                detail.push_str(part);
-            }
+            let mut detail = ["new ", w.item.original_risk_rating.as_template(), " weakness ", &w.key, " on "].concat();
             push_number(&mut detail, w.item.assets.len() as u64, 1);
             detail.push_str(" asset(s), first detected ");
             push_date(&mut detail, w.item.original_detection_date);

@@ -387,7 +387,8 @@ fn template_rules(poam: &Poam, file: &str, out: &mut Vec<Issue>) {
     }
 }
 
-/// Lower-cased, trimmed.
+/// Free text (asset types, software names) lower-cased and trimmed. Asset names are keyed by
+/// [`asset_norm`], as in reconciliation.
 fn norm(s: &str) -> String {
     s.trim().to_ascii_lowercase()
 }
@@ -396,10 +397,10 @@ fn inventory_rules(p: &Package<'_>, inv: &[InventoryAsset], out: &mut Vec<Issue>
     // Everything an asset can be called in the inventory: identifier, IPs, DNS name.
     let mut names: HashSet<String> = HashSet::new();
     for a in inv {
-        names.insert(norm(&a.identifier));
-        names.extend(a.ips.iter().map(|ip| norm(ip)));
+        names.insert(asset_norm(&a.identifier).into_owned());
+        names.extend(a.ips.iter().map(|ip| asset_norm(ip).into_owned()));
         if let Some(d) = &a.dns_name {
-            names.insert(norm(d));
+            names.insert(asset_norm(d).into_owned());
         }
     }
     let mut reported = HashSet::new();
@@ -427,7 +428,7 @@ fn inventory_rules(p: &Package<'_>, inv: &[InventoryAsset], out: &mut Vec<Issue>
     for h in &scans.context.hosts {
         let cred = h.credentialed == Some(true);
         for name in [Some(&h.identifier), h.ip.as_ref(), h.fqdn.as_ref(), h.netbios.as_ref()].into_iter().flatten() {
-            let e = scanned.entry(norm(name)).or_insert(false);
+            let e = scanned.entry(asset_norm(name).into_owned()).or_insert(false);
             *e |= cred;
         }
     }

@@ -1007,8 +1007,8 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
         }
     }
 
-    // Deviation rule checks on the final items.
-    {
+    // Deviation rule checks on the final items (each check starts from a deviation).
+    if !known.is_empty() {
         let items: HashMap<&str, &PoamItem> = work.iter().map(|w| (w.item.poam_id.as_str(), &w.item)).collect();
         issues.extend(deviation::check(&known, &items));
     }

@@ -501,8 +501,14 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
         }
     }
     // Closed items first, so that open ones win when both list the same key and asset.
-    let n_assets: usize = work.iter().map(|w| w.item.assets.len()).sum::<usize>() + input.scans.findings.len();
+    // Sized for the previous items here, and for the findings left for the second pass when it
+    // starts: most findings are informational and never indexed, and a table sized for all of
+    // them (32 MiB at a million) misses the cache far more often than one sized for those placed.
+    let n_assets: usize = work.iter().map(|w| w.item.assets.len()).sum::<usize>();
     let mut by_key_asset: PairMap<usize> = PairMap::with_capacity_and_hasher(n_assets, Default::default());
+    // Each item's weakness key id, beside `work`: the CVE match reads it for items that are
+    // mostly not the finding's, and a large `Work` read for four bytes is a cache miss each.
+    let mut key_ids: Vec<u32> = work.iter().map(|w| w.key_id).collect();
     // Weakness key → its open items (nearly always one: no allocation then).
     let mut by_key: HashMap<u32, ItemList, rustc_hash::FxBuildHasher> = HashMap::default();
     // CVE → items listing it; a finding's CVE matches an item that also lists the finding's asset.
@@ -559,6 +565,7 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
             (k, None)
         } else {
             (k, second) = (0, true);
+            by_key_asset.reserve(deferred.len());
             continue;
         };
         k += 1;
@@ -615,7 +622,7 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
             f.cves.iter().find_map(|c| {
                 let items = by_cve.items(&cve_norm(c))?;
                 // Open items first, then the most recent closed one.
-                let on_asset = |&i: &usize| by_key_asset.get(&pair(work[i].key_id, aid)) == Some(&i);
+                let on_asset = |&i: &usize| by_key_asset.get(&pair(key_ids[i], aid)) == Some(&i);
                 items.iter().rev().copied().filter(on_asset).max_by_key(|&i| work[i].sheet != Sheet::Closed)
             })
         });
@@ -633,6 +640,8 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
                 &mut high_water,
                 as_of,
             ));
+            // A successor item may have been added.
+            key_ids.extend(work[key_ids.len()..].iter().map(|w| w.key_id));
             // A reopened or successor item is open now: other assets of the weakness found this
             // month join it rather than open yet another item.
             if let Some(r) = target
@@ -664,6 +673,10 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
             None => match new_by_group.get(&(kid, split)) {
                 Some(&t) => t,
                 None => {
+                    // The item takes the finding's shared texts (`fill_new`), whose reference
+                    // counts lie far apart in memory: their cache misses are started together
+                    // here, while the item is made, rather than one after another there.
+                    std::hint::black_box(warm_texts(f));
                     high_water += 1;
                     let id = new_id(prefix, policy.poam_id_width, high_water);
                     let mut item = PoamItem::new(id, date, rating);
@@ -678,6 +691,7 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
                         changed: true,
                         asset_ids: Vec::new(),
                     });
+                    key_ids.push(kid);
                     let t = work.len() - 1;
                     new_by_group.insert((kid, split), t);
                     by_key.entry(kid).or_default().push(t);
@@ -702,6 +716,7 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
         }
     }
 
+    debug_assert_eq!(key_ids.len(), work.len());
     // Scan coverage: which hosts were scanned, and how.
     let mut scanned: HashMap<u32, (bool, Option<NaiveDate>), rustc_hash::FxBuildHasher> = HashMap::default();
     for h in &input.scans.context.hosts {
@@ -1199,6 +1214,11 @@ fn push_date(out: &mut String, d: NaiveDate) {
         // A year chrono writes with a sign.
         _ => out.push_str(&d.to_string()),
     }
+}
+
+/// The reference counts of the texts a new item takes from `f`, combined (see `fill_new`).
+fn warm_texts(f: &Finding) -> usize {
+    Arc::strong_count(&f.name) ^ Arc::strong_count(&f.description) ^ f.solution.as_ref().map_or(0, Arc::strong_count)
 }
 
 // `String::from(s.as_str())` for a `CompactString`, not `to_string()`: that goes through the

@@ -16,10 +16,10 @@
 //!   `package.scan_type_missing`;
 //! - VDR regime: `vdr.facts_missing`.
 
-use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Months, NaiveDate};
+use compact_str::CompactString;
 
 use crate::error::Location;
 use crate::ingest::ScanSet;
@@ -502,18 +502,19 @@ fn inventory_rules(p: &Package<'_>, inv: &[InventoryAsset], out: &mut Vec<Issue>
 
 fn scan_rules(p: &Package<'_>, scans: &ScanSet, out: &mut Vec<Issue>) {
     // Every non-informational finding is on the POA&M (by weakness and asset) or explained.
-    // Weakness keys and assets are numbered once, borrowing the POA&M's strings when they are
-    // already normalised; the (weakness, asset) pairs on the POA&M are a set of numbers, and a
-    // million findings are looked up by reference with no allocation per finding.
-    type Ids<'a> = HashMap<Cow<'a, str>, u32, foldhash::fast::RandomState>;
+    // Weakness keys and assets are numbered once; the (weakness, asset) pairs on the POA&M are a
+    // set of numbers, and a million findings are looked up by reference with no allocation per
+    // finding. Keys of up to 24 bytes (nearly every weakness key and asset name) are held inside
+    // the table, so neither numbering them nor looking one up follows a pointer to a string
+    // elsewhere (borrowing the items' strings instead cost a cache miss per comparison).
+    type Ids = HashMap<CompactString, u32, foldhash::fast::RandomState>;
     type Pairs = HashSet<(u32, u32), foldhash::fast::RandomState>;
-    // Looked up first, so that a key seen before costs no allocation.
-    fn id<'a>(ids: &mut Ids<'a>, s: Cow<'a, str>) -> u32 {
-        if let Some(&n) = ids.get(s.as_ref()) {
+    fn id(ids: &mut Ids, s: &str) -> u32 {
+        if let Some(&n) = ids.get(s) {
             return n;
         }
         let n = ids.len() as u32;
-        ids.insert(s, n);
+        ids.insert(CompactString::from(s), n);
         n
     }
     let n_pairs: usize = p.poam.items().map(|i| i.assets.len()).sum();
@@ -524,9 +525,9 @@ fn scan_rules(p: &Package<'_>, scans: &ScanSet, out: &mut Vec<Issue>) {
     let mut assets = Ids::with_capacity_and_hasher(scans.context.hosts.len(), Default::default());
     let mut tracked = Pairs::with_capacity_and_hasher(n_pairs, Default::default());
     for item in p.poam.items() {
-        let k = id(&mut keys, item_key_ref(item));
+        let k = id(&mut keys, &item_key_ref(item));
         for a in &item.assets {
-            tracked.insert((k, id(&mut assets, asset_norm(&a.identifier))));
+            tracked.insert((k, id(&mut assets, &asset_norm(&a.identifier))));
         }
     }
     // A finding not on the POA&M by weakness may be by CVE: an item listing the CVE and the
@@ -534,13 +535,13 @@ fn scan_rules(p: &Package<'_>, scans: &ScanSet, out: &mut Vec<Issue>) {
     // numbered only when the first such finding comes (in a POA&M reconciled with these scans
     // every finding matches by weakness), each item's CVEs once rather than once per asset.
     // Looked up in O(1), whatever the lists' lengths.
-    let mut by_cve: Option<(Ids<'_>, Pairs)> = None;
+    let mut by_cve: Option<(Ids, Pairs)> = None;
     let cve_index = || {
         let (mut ids, mut pairs) = (Ids::default(), Pairs::default());
         let mut item_cves: Vec<u32> = Vec::new();
         for item in p.poam.items() {
             item_cves.clear();
-            item_cves.extend(item.cves.iter().map(|c| id(&mut ids, cve_norm(c))));
+            item_cves.extend(item.cves.iter().map(|c| id(&mut ids, &cve_norm(c))));
             if item_cves.is_empty() {
                 continue;
             }

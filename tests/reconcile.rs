@@ -129,6 +129,22 @@ fn ex10_stable_id_month_over_month() {
 }
 
 #[test]
+fn a_repeated_hit_keeps_its_earliest_detection() {
+    // One weakness on one service, reported by two scan files of the month: the later file
+    // read first. The item's detection date is the earlier one, whichever file comes first.
+    let s = scans(
+        vec![nessus("12345", "10.0.0.5", "2026-01-20", 8.1), nessus("12345", "10.0.0.5", "2026-01-06", 8.1)],
+        vec![host("10.0.0.5", "2026-01-20", true)],
+    );
+    let r = run(&Poam::default(), &s, &[], "2026-01-21");
+    let v = item(&r.poam, "V-1");
+    assert_eq!(v.assets.len(), 1);
+    assert_eq!(v.original_detection_date, d("2026-01-06"));
+    assert_eq!(v.scheduled_completion_date, Some(d("2026-02-05")), "High: 30 days from 6 January");
+    assert_eq!(r.placements, [Some("V-1".into()), Some("V-1".into())]);
+}
+
+#[test]
 fn ex11_one_item_per_weakness_and_no_grouping() {
     let hosts: Vec<String> = (1..=40).map(|i| format!("10.0.1.{i}")).collect();
     let s = scans(

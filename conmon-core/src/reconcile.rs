@@ -180,6 +180,8 @@ struct Hit {
     port: u16,
     proto: u32,
     fi: u32,
+    /// The finding's detection date; when hits of one service are merged, the earliest.
+    date: NaiveDate,
 }
 
 /// A finding the first pass could not place, with what it worked out for it.
@@ -701,7 +703,7 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
         };
         placements[fi] = Some(t);
         let proto = proto_id(f.protocol.as_deref(), &mut protos);
-        let hit = Hit { aid, port: f.port.unwrap_or(0), proto, fi: u32::try_from(fi).unwrap_or(u32::MAX) };
+        let hit = Hit { aid, port: f.port.unwrap_or(0), proto, fi: u32::try_from(fi).unwrap_or(u32::MAX), date };
         hits.push((u32::try_from(t).unwrap_or(u32::MAX), hit));
         // Items created this run come after the previous ones; only they take finding details.
         if t >= n_previous {
@@ -727,7 +729,15 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
     }
     let findings = &input.scans.findings;
     hits.sort_unstable();
-    hits.dedup_by(|a, b| (a.0, a.1.aid, a.1.port, a.1.proto) == (b.0, b.1.aid, b.1.port, b.1.proto));
+    // One hit per item and service, the first read kept; it carries the earliest detection of
+    // the service, whichever file reported it first.
+    hits.dedup_by(|a, b| {
+        let same = (a.0, a.1.aid, a.1.port, a.1.proto) == (b.0, b.1.aid, b.1.port, b.1.proto);
+        if same {
+            b.1.date = b.1.date.min(a.1.date);
+        }
+        same
+    });
     // starts[i]..starts[i + 1] are item i's hits in `flat`.
     let mut starts = vec![0usize; work.len() + 1];
     for (t, _) in &hits {
@@ -769,16 +779,19 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
             }
         };
         if !w.existed {
-            w.item.original_detection_date = found
-                .iter()
-                .map(|h| finding_date(&findings[h.fi as usize], &policy.time_zone, as_of))
-                .min()
-                .unwrap_or(as_of);
-            let scanners: BTreeSet<&str> = found.iter().map(|h| findings[h.fi as usize].scanner.as_str()).collect();
+            w.item.original_detection_date = found.iter().map(|h| h.date).min().unwrap_or(as_of);
             w.item.assets = found.iter().map(asset_ref).collect();
             w.item.assets.sort();
             w.item.assets.dedup();
-            w.item.weakness_detector_source = scanners.into_iter().collect::<Vec<_>>().join("\n");
+            // The scanners that found it, sorted, one per line: nearly always one, put down
+            // without a set.
+            let scanner = |h: &Hit| findings[h.fi as usize].scanner.as_str();
+            let first = found.first().map_or("", scanner);
+            w.item.weakness_detector_source = if found.iter().all(|h| scanner(h) == first) {
+                String::from(first)
+            } else {
+                found.iter().map(scanner).collect::<BTreeSet<&str>>().into_iter().collect::<Vec<_>>().join("\n")
+            };
             let mut detail = ["new ", w.item.original_risk_rating.as_template(), " weakness ", &w.key, " on "].concat();
             push_number(&mut detail, w.item.assets.len() as u64, 1);
             detail.push_str(" asset(s), first detected ");

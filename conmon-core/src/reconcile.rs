@@ -165,7 +165,6 @@ struct Work {
     item: PoamItem,
     sheet: Sheet,
     key: String,
-    key_id: u32,
     existed: bool,
     changed: bool,
     /// Asset ids of `item.assets` as they were at the start (previous items only).
@@ -490,6 +489,10 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
     let mut assets = Interner::default();
     let mut protos = Interner::default();
     let mut high_water = id_high_water;
+    // Each item's weakness key id, by item index, kept apart from `work`: the CVE match reads it
+    // for items that are mostly not the finding's, and a large `Work` read for four bytes is a
+    // cache miss each.
+    let mut key_ids: Vec<u32> = Vec::with_capacity(work.capacity());
     let sheets = [(Sheet::Closed, closed), (Sheet::Config, configuration_findings), (Sheet::Open, open)];
     for (sheet, items) in sheets {
         for item in items {
@@ -498,8 +501,8 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
             }
             let sheet = if item.is_closed() { Sheet::Closed } else { sheet };
             let key = item_key(&item);
-            let key_id = keys.id(&key);
-            work.push(Work { key, key_id, item, sheet, existed: true, changed: false, asset_ids: Vec::new() });
+            key_ids.push(keys.id(&key));
+            work.push(Work { key, item, sheet, existed: true, changed: false, asset_ids: Vec::new() });
         }
     }
     // Closed items first, so that open ones win when both list the same key and asset.
@@ -508,9 +511,6 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
     // them (32 MiB at a million) misses the cache far more often than one sized for those placed.
     let n_assets: usize = work.iter().map(|w| w.item.assets.len()).sum::<usize>();
     let mut by_key_asset: PairMap<usize> = PairMap::with_capacity_and_hasher(n_assets, Default::default());
-    // Each item's weakness key id, beside `work`: the CVE match reads it for items that are
-    // mostly not the finding's, and a large `Work` read for four bytes is a cache miss each.
-    let mut key_ids: Vec<u32> = work.iter().map(|w| w.key_id).collect();
     // Weakness key → its open items (nearly always one: no allocation then).
     let mut by_key: HashMap<u32, ItemList, rustc_hash::FxBuildHasher> = HashMap::default();
     // CVE → items listing it; a finding's CVE matches an item that also lists the finding's asset.
@@ -521,10 +521,10 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
         }
         w.asset_ids = w.item.assets.iter().map(|a| assets.id(&asset_norm(&a.identifier))).collect();
         for &aid in &w.asset_ids {
-            by_key_asset.insert(pair(w.key_id, aid), i);
+            by_key_asset.insert(pair(key_ids[i], aid), i);
         }
         if w.sheet != Sheet::Closed {
-            by_key.entry(w.key_id).or_default().push(i);
+            by_key.entry(key_ids[i]).or_default().push(i);
         }
     }
     let mut changes: Vec<Change> = Vec::new();
@@ -636,14 +636,13 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
                 date,
                 sheet,
                 &mut work,
+                &mut key_ids,
                 &mut reappeared,
                 &mut changes,
                 policy,
                 &mut high_water,
                 as_of,
             ));
-            // A successor item may have been added.
-            key_ids.extend(work[key_ids.len()..].iter().map(|w| w.key_id));
             // A reopened or successor item is open now: other assets of the weakness found this
             // month join it rather than open yet another item.
             if let Some(r) = target
@@ -688,7 +687,6 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
                         item,
                         sheet,
                         key: String::from(f.weakness_key.as_str()),
-                        key_id: kid,
                         existed: false,
                         changed: true,
                         asset_ids: Vec::new(),
@@ -1076,6 +1074,7 @@ fn resolve_closed(
     date: NaiveDate,
     sheet: Sheet,
     work: &mut Vec<Work>,
+    key_ids: &mut Vec<u32>,
     reappeared: &mut HashMap<usize, usize, rustc_hash::FxBuildHasher>,
     changes: &mut Vec<Change>,
     policy: &Policy,
@@ -1127,11 +1126,12 @@ fn resolve_closed(
     item.asset_type = old.item.asset_type;
     item.comments = Some(format!("Reappearance of {id} (closed {closed_on})"));
     let key = old.key.clone();
-    let key_id = old.key_id;
+    let key_id = key_ids[t];
     let template = old.item.clone();
-    let mut w = Work { item, sheet, key, key_id, existed: false, changed: true, asset_ids: Vec::new() };
+    let mut w = Work { item, sheet, key, existed: false, changed: true, asset_ids: Vec::new() };
     copy_descriptive(&mut w.item, &template);
     work.push(w);
+    key_ids.push(key_id);
     let n = work.len() - 1;
     changes.push(Change {
         poam_id: new_id,

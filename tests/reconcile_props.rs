@@ -11,19 +11,22 @@ use proptest::prelude::*;
 
 use crate::reconcile::{host, nessus, scans};
 
-/// One month: (host index, credentialed) scanned, and (plugin, host, score) findings on scanned hosts.
-type Month = (Vec<(u8, bool)>, Vec<(u8, u8, u8)>);
+/// One month: (host index, credentialed) scanned, and (plugin, host, score, days before the POA&M
+/// date it was seen) findings on scanned hosts.
+type Month = (Vec<(u8, bool)>, Vec<(u8, u8, u8, u8)>);
 
 fn month_strategy() -> impl Strategy<Value = Month> {
     (
         // Few hosts and plugins, mostly credentialed scans: closures, reappearances and new assets
         // of tracked weaknesses then happen in most runs.
         proptest::collection::vec((0u8..5, proptest::bool::weighted(0.8)), 0..6),
-        proptest::collection::vec((0u8..4, 0u8..5, 0u8..=100), 0..16),
+        // One weakness on one host may be reported more than once, seen on different days.
+        proptest::collection::vec((0u8..4, 0u8..5, 0u8..=100, 0u8..4), 0..16),
     )
 }
 
-fn build(m: &Month, date: &str) -> ScanSet {
+fn build(m: &Month, as_of: NaiveDate) -> ScanSet {
+    let date = as_of.to_string();
     let mut hosts: Vec<(u8, bool)> = Vec::new();
     for &(h, c) in &m.0 {
         if !hosts.iter().any(|(x, _)| *x == h) {
@@ -32,22 +35,24 @@ fn build(m: &Month, date: &str) -> ScanSet {
     }
     let findings =
         m.1.iter()
-            .filter(|(_, h, _)| hosts.iter().any(|(x, _)| x == h))
-            .map(|&(p, h, s)| {
-                nessus(&format!("{}", 1000 + u32::from(p)), &format!("10.0.0.{h}"), date, f64::from(s) / 10.0)
+            .filter(|(_, h, _, _)| hosts.iter().any(|(x, _)| x == h))
+            .map(|&(p, h, s, back)| {
+                let seen = (as_of - Days::new(u64::from(back))).to_string();
+                nessus(&format!("{}", 1000 + u32::from(p)), &format!("10.0.0.{h}"), &seen, f64::from(s) / 10.0)
             })
             .collect();
-    scans(findings, hosts.iter().map(|&(h, c)| host(&format!("10.0.0.{h}"), date, c)).collect())
+    scans(findings, hosts.iter().map(|&(h, c)| host(&format!("10.0.0.{h}"), &date, c)).collect())
 }
 
-/// Items as (ID when it existed before, else "new"; weakness key; closed; asset identifiers), sorted.
-fn shape(p: &Poam, before: &Poam) -> Vec<(String, String, bool, Vec<String>)> {
+/// Items as (ID when it existed before, else "new"; weakness key; closed; asset identifiers;
+/// detection date), sorted.
+fn shape(p: &Poam, before: &Poam) -> Vec<(String, String, bool, Vec<String>, NaiveDate)> {
     let mut v: Vec<_> = p
         .items()
         .map(|i| {
             let id = if before.items().any(|b| b.poam_id == i.poam_id) { i.poam_id.clone() } else { "new".into() };
             let assets = i.assets.iter().map(|a| a.identifier.to_string()).collect();
-            (id, conmon_core::reconcile::item_key(i), i.is_closed(), assets)
+            (id, conmon_core::reconcile::item_key(i), i.is_closed(), assets, i.original_detection_date)
         })
         .collect();
     v.sort();
@@ -68,7 +73,7 @@ proptest! {
         let start: NaiveDate = "2026-01-10".parse().unwrap();
         for (k, m) in months.iter().enumerate() {
             let as_of = start + Days::new(30 * k as u64);
-            let set = build(m, &as_of.to_string());
+            let set = build(m, as_of);
             let r = reconcile(&Inputs { previous: &poam, scans: &set, deviations: &[], kev: None, policy: &policy, as_of }).unwrap();
 
             // Every input finding is on exactly one item or in the not-tracked bucket.
@@ -104,7 +109,7 @@ proptest! {
                 }
             }
             // The order of findings does not matter: reversed, the same items carry the same assets
-            // (new items may number differently; previous items keep their IDs).
+            // and detection dates (new items may number differently; previous items keep their IDs).
             let mut reversed = set.clone();
             reversed.findings.reverse();
             let rev = reconcile(&Inputs { previous: &poam, scans: &reversed, deviations: &[], kev: None, policy: &policy, as_of }).unwrap();

@@ -9,6 +9,9 @@
 //! process, a bare quick-xml event loop over the same file through the same 256 KiB buffer
 //! (`xml_floor_s`): the cost of tokenising the bytes and nothing else, the floor under any
 //! quick-xml reader. `benches/scale.sh` runs both for several sizes beside the Python baseline.
+//! `scale stream FILE` reads the file as `ingest::stream_path` does, dropping each finding as it
+//! comes, and prints the findings, seconds and peak memory: the reader's own cost, without the
+//! memory that keeping a million findings takes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use std::io::BufWriter;
@@ -35,6 +38,21 @@ fn main() {
                 }
             }
             std::io::Write::flush(&mut w).unwrap();
+        }
+        Some("stream") => {
+            let start = Instant::now();
+            let mut n = 0u64;
+            conmon_core::ingest::stream_path(path, &mut |f| {
+                n += 1;
+                drop(std::hint::black_box(f));
+                Ok(())
+            })
+            .unwrap();
+            println!(
+                "{{\"findings\": {n}, \"stream_s\": {:.3}, \"peak_rss_mb\": {:.0}}}",
+                start.elapsed().as_secs_f64(),
+                conmon_benches::peak_rss_mb()
+            );
         }
         Some("run") => {
             let policy = Policy::fedramp_rev5();
@@ -84,7 +102,7 @@ fn main() {
                 conmon_benches::peak_rss_mb()
             );
         }
-        _ => println!("usage: scale gen FILE N [nessus|inspector2] | scale run FILE"),
+        _ => println!("usage: scale gen FILE N [nessus|inspector2] | scale run FILE | scale stream FILE"),
     }
 }
 

@@ -545,19 +545,58 @@ impl SharedTexts {
         i
     }
 
-    /// One byte of each of the slot's texts, combined. Called as soon as a finding's plugin is
-    /// known, so that the cache misses on its texts (each compared whole with the finding's own
-    /// as they are read) are taken together, not one after another: with many plugins the texts
-    /// are far apart in memory and rarely in cache.
-    pub(crate) fn warm(&self, slot: usize) -> u8 {
-        let Some(t) = self.texts.get(slot) else {
-            return 0;
-        };
-        [&t.name, &t.description, &t.synopsis, &t.solution]
-            .into_iter()
-            .flatten()
-            .fold(0, |acc, s| s.as_bytes().iter().step_by(64).fold(acc, |acc, b| acc ^ b))
+    /// `id` as a number that finds its slot by number ([`SharedTexts::find_number`]).
+    pub(crate) fn number(id: &[u8]) -> Option<usize> {
+        std::str::from_utf8(id).ok().and_then(plugin_number)
     }
+
+    /// The slot of a plugin ID written as the plain number `n`, if one was made; makes none.
+    pub(crate) fn find_number(&self, n: usize) -> Option<usize> {
+        self.by_number.get(n).copied().filter(|&i| i != 0).map(|i| i as usize)
+    }
+
+    /// Starts loading where [`SharedTexts::find_number`] looks into the cache.
+    pub(crate) fn prefetch_number(&self, n: usize) {
+        if let Some(i) = self.by_number.get(n) {
+            prefetch(std::ptr::from_ref(i).cast());
+        }
+    }
+
+    /// Starts loading the slot's entry (its texts' addresses) into the cache.
+    pub(crate) fn prefetch_slot(&self, slot: usize) {
+        if let Some(t) = self.texts.get(slot) {
+            prefetch(std::ptr::from_ref(t).cast());
+        }
+    }
+
+    /// Starts loading the slot's texts into the cache, with their reference counts (the 16 bytes
+    /// before each text). The entry should be in cache already ([`SharedTexts::prefetch_slot`]).
+    pub(crate) fn prefetch_texts(&self, slot: usize) {
+        let Some(t) = self.texts.get(slot) else { return };
+        for s in [&t.name, &t.description, &t.synopsis, &t.solution].into_iter().flatten() {
+            let p: *const u8 = s.as_ptr();
+            let end = p.wrapping_add(s.len());
+            let mut q = p.wrapping_sub(16);
+            while q < end {
+                prefetch(q);
+                q = q.wrapping_add(64);
+            }
+        }
+    }
+}
+
+/// A hint to the processor to bring the cache line holding `p` in; nothing else.
+#[inline(always)]
+fn prefetch(p: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults and has no effect the program can observe, whatever the
+    // address (which is why no address computed above needs to point into a live allocation).
+    #[allow(unsafe_code)]
+    unsafe {
+        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(p.cast::<i8>());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
 }
 
 /// `text` as a shared string: the slot's when equal, else a new one, which the slot then holds

@@ -160,6 +160,74 @@ struct State {
     /// The last host's emptied item list, kept for the next host so that its items do not regrow
     /// a fresh list by doubling (each step copies every item so far).
     spare_items: Vec<Item>,
+    ahead: Ahead,
+}
+
+/// The plugins of the next `<ReportItem>`s, found ahead in the read buffer so that their texts
+/// are in cache by the time the items are read ([`Ahead::step`]).
+struct Ahead {
+    finder: memchr::memmem::Finder<'static>,
+    /// Absolute positions of the next items' `pluginID="`, and their plugin numbers, in order.
+    queue: [Option<(u64, usize)>; 3],
+    /// Where the next search starts (absolute): no byte is searched twice.
+    searched: u64,
+}
+
+impl Default for Ahead {
+    fn default() -> Ahead {
+        Ahead { finder: memchr::memmem::Finder::new(b"pluginID=\""), queue: [None; 3], searched: 0 }
+    }
+}
+
+impl Ahead {
+    /// At a `<ReportItem>` whose start tag ends at `at`, where `buf` (the read buffer) starts:
+    /// the texts of the next item's plugin start loading into the cache, the slot entry of the
+    /// item after it, and the place in the slot table of the one after that. Plugins fire far
+    /// apart in a large scan, so an item's texts are usually out of cache; loaded ahead in
+    /// stages, each a step after the one it needs, the misses overlap the reading of the items
+    /// in between instead of stalling it. Only bytes already in the buffer are searched, and a
+    /// hint never changes a result: at worst (a `pluginID="` inside some text, an ID cut at the
+    /// buffer's end) the wrong lines are loaded.
+    fn step(&mut self, shared: &SharedTexts, buf: &[u8], at: u64) {
+        // Drop what lies behind: this item's own ID, or any the reader went past.
+        while self.queue[0].is_some_and(|(p, _)| p < at) {
+            self.queue = [self.queue[1], self.queue[2], None];
+        }
+        if let Some(slot) = self.queue[0].and_then(|(_, n)| shared.find_number(n)) {
+            shared.prefetch_texts(slot);
+        }
+        if let Some(slot) = self.queue[1].and_then(|(_, n)| shared.find_number(n)) {
+            shared.prefetch_slot(slot);
+        }
+        while let Some(k) = self.queue.iter().position(Option::is_none) {
+            let from = self.searched.max(at);
+            let Some(rest) = usize::try_from(from - at).ok().and_then(|i| buf.get(i..)) else {
+                return;
+            };
+            let Some(i) = self.finder.find(rest) else {
+                // Search the last bytes again next time: a `pluginID="` may be cut at the end.
+                self.searched = (at + buf.len() as u64).saturating_sub(16).max(from);
+                return;
+            };
+            let found = from + i as u64;
+            let id = &rest[i + 10..];
+            let id = &id[..id.len().min(8)];
+            let Some(j) = memchr::memchr(b'"', id) else {
+                if id.len() < 8 {
+                    // Cut at the buffer's end: search from here next time.
+                    self.searched = found;
+                    return;
+                }
+                self.searched = found + 1;
+                continue;
+            };
+            self.searched = found + 1;
+            if let Some(n) = SharedTexts::number(&id[..j]) {
+                shared.prefetch_number(n);
+                self.queue[k] = Some((found, n));
+            }
+        }
+    }
 }
 
 /// Reads a Nessus v2 document.
@@ -543,6 +611,11 @@ fn on_start<R: BufRead>(
     st.depth += 1;
     stack.push(name, fast);
     start(st, e, item, pos)?;
+    if name == "ReportItem"
+        && let Ok(buf) = r.fill_buf()
+    {
+        st.ahead.step(&st.shared, buf, at);
+    }
     if st.field.is_some() || st.tag.is_some() {
         // Text of a field we keep: read it capped, straight from the bytes.
         let label = std::rc::Rc::clone(&st.label);
@@ -648,6 +721,7 @@ fn read_sharing<R: BufRead>(
         depth: 0,
         seen_root: false,
         spare_items: Vec::new(),
+        ahead: Ahead::default(),
     };
     // Whether quick-xml stands where the fast path may read ahead of it: after a start, end or
     // empty tag (quick-xml then expects text or markup). After a text event it has already seen
@@ -873,7 +947,6 @@ fn start(st: &mut State, e: &BytesStart<'_>, item: Option<ItemAttrs<'_>>, pos: u
                 }
             };
             let texts = st.shared.slot(&plugin_id);
-            std::hint::black_box(st.shared.warm(texts));
             st.item = Some(Item {
                 plugin_name: share(
                     &mut st.shared.texts[texts].name,
@@ -1413,6 +1486,58 @@ mod tests {
             }
         }
         assert!(errors > 1000, "{errors} errors");
+    }
+
+    #[test]
+    fn the_look_ahead_holds_the_next_items_plugins_however_the_buffer_is_cut() {
+        // Items with numbered, unnumbered and overlong IDs, and a `pluginID="` inside a text
+        // (which the look-ahead takes for an item: only a wasted hint).
+        let mut doc = String::new();
+        for (i, id) in ["101", "abc", "102", "0103", "104", "12345678", "105", "106", "107"].iter().enumerate() {
+            doc.push_str(&format!("<ReportItem port=\"0\" pluginID=\"{id}\">\n<plugin_output>x{i}"));
+            if i == 4 {
+                doc.push_str(" pluginID=\"108\" ");
+            }
+            doc.push_str("</plugin_output></ReportItem>\n");
+        }
+        let doc = doc.as_bytes();
+        let finder = memchr::memmem::Finder::new(b"pluginID=\"");
+        // Every numbered ID as the look-ahead should see it: (position, number).
+        let ids: Vec<(u64, usize)> = finder
+            .find_iter(doc)
+            .filter_map(|p| {
+                let rest = &doc[p + 10..];
+                let id = &rest[..memchr::memchr(b'"', rest)?];
+                Some((p as u64, SharedTexts::number(id)?))
+            })
+            .collect();
+        assert_eq!(ids.iter().map(|i| i.1).collect::<Vec<_>>(), [101, 102, 104, 108, 105, 106, 107]);
+        let starts: Vec<u64> = memchr::memmem::find_iter(doc, b"<ReportItem")
+            .map(|p| (p + memchr::memchr(b'>', &doc[p..]).unwrap_or(0) + 1) as u64)
+            .collect();
+        let mut shared = SharedTexts::new(1 << 20);
+        for id in ["101", "102", "104", "105"] {
+            shared.slot(id);
+        }
+        // The buffer ends anywhere from a few bytes after the tag to the end of the document.
+        for cut in [0usize, 3, 7, 12, 19, 40, 200, usize::MAX] {
+            let mut ahead = Ahead::default();
+            for &at in &starts {
+                let end = (at as usize).saturating_add(cut).min(doc.len());
+                ahead.step(&shared, &doc[at as usize..end], at);
+                let want: Vec<(u64, usize)> =
+                    ids.iter().copied().filter(|&(p, _)| p >= at && p as usize + 10 + 9 <= end).take(3).collect();
+                let got: Vec<(u64, usize)> = ahead.queue.iter().flatten().copied().collect();
+                if cut == usize::MAX {
+                    assert_eq!(got, want, "item at {at}");
+                } else {
+                    // With a short buffer the queue may hold less, never anything else, and
+                    // never a plugin it could not have seen.
+                    let seen: Vec<(u64, usize)> = ids.iter().copied().filter(|&(p, _)| p >= at).collect();
+                    assert!(seen.starts_with(&got), "cut {cut}, item at {at}: {got:?} against {seen:?}");
+                }
+            }
+        }
     }
 
     #[test]

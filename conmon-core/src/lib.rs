@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+mod cache;
 pub mod calendar;
 pub mod deviation;
 pub mod error;

@@ -562,6 +562,15 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
     loop {
         let (fi, known) = if second {
             let Some(d) = deferred.get(k) else { break };
+            // The deferred findings lie far apart among the informational ones: start loading
+            // the finding eight ahead, and what the finding four ahead points to.
+            if let Some(a) = deferred.get(k + 8) {
+                let f = &input.scans.findings[a.fi];
+                crate::cache::prefetch_bytes(std::ptr::from_ref(f).cast(), std::mem::size_of::<Finding>());
+            }
+            if let Some(b) = deferred.get(k + 4) {
+                prefetch_parts(&input.scans.findings[b.fi]);
+            }
             (d.fi, Some(d))
         } else if k < n_findings {
             (k, None)
@@ -1232,6 +1241,17 @@ fn push_date(out: &mut String, d: NaiveDate) {
 /// The reference counts of the texts a new item takes from `f`, combined (see `fill_new`).
 fn warm_texts(f: &Finding) -> usize {
     Arc::strong_count(&f.name) ^ Arc::strong_count(&f.description) ^ f.solution.as_ref().map_or(0, Arc::strong_count)
+}
+
+/// Starts loading what placing `f` reads beyond the finding itself: its CVEs, and the
+/// reference counts of the texts a new item takes.
+fn prefetch_parts(f: &Finding) {
+    crate::cache::prefetch_bytes(f.cves.as_ptr().cast(), std::mem::size_of_val(f.cves.as_slice()));
+    crate::cache::prefetch(Arc::as_ptr(&f.name).cast::<u8>().wrapping_sub(16));
+    crate::cache::prefetch(Arc::as_ptr(&f.description).cast::<u8>().wrapping_sub(16));
+    if let Some(s) = &f.solution {
+        crate::cache::prefetch(Arc::as_ptr(s).cast::<u8>().wrapping_sub(16));
+    }
 }
 
 // `String::from(s.as_str())` for a `CompactString`, not `to_string()`: that goes through the

@@ -558,14 +558,14 @@ impl SharedTexts {
     /// Starts loading where [`SharedTexts::find_number`] looks into the cache.
     pub(crate) fn prefetch_number(&self, n: usize) {
         if let Some(i) = self.by_number.get(n) {
-            prefetch(std::ptr::from_ref(i).cast());
+            crate::cache::prefetch(std::ptr::from_ref(i));
         }
     }
 
     /// Starts loading the slot's entry (its texts' addresses) into the cache.
     pub(crate) fn prefetch_slot(&self, slot: usize) {
         if let Some(t) = self.texts.get(slot) {
-            prefetch(std::ptr::from_ref(t).cast());
+            crate::cache::prefetch(std::ptr::from_ref(t));
         }
     }
 
@@ -574,29 +574,9 @@ impl SharedTexts {
     pub(crate) fn prefetch_texts(&self, slot: usize) {
         let Some(t) = self.texts.get(slot) else { return };
         for s in [&t.name, &t.description, &t.synopsis, &t.solution].into_iter().flatten() {
-            let p: *const u8 = s.as_ptr();
-            let end = p.wrapping_add(s.len());
-            let mut q = p.wrapping_sub(16);
-            while q < end {
-                prefetch(q);
-                q = q.wrapping_add(64);
-            }
+            crate::cache::prefetch_bytes(s.as_ptr(), s.len());
         }
     }
-}
-
-/// A hint to the processor to bring the cache line holding `p` in; nothing else.
-#[inline(always)]
-fn prefetch(p: *const u8) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch never faults and has no effect the program can observe, whatever the
-    // address (which is why no address computed above needs to point into a live allocation).
-    #[allow(unsafe_code)]
-    unsafe {
-        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(p.cast::<i8>());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
 }
 
 /// `text` as a shared string: the slot's when equal, else a new one, which the slot then holds

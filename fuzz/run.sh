@@ -9,7 +9,8 @@
 # Crashes land in fuzz/artifacts/TARGET/; each one fixed is kept as a regression test in
 # tests/fuzz_regressions.rs. A summary line per target (wall and CPU seconds, runs, corpus size)
 # is appended to fuzz/last-run.txt. CPU seconds need /usr/bin/time (Debian package `time`);
-# without it they read 0.
+# without it they read 0. Every target runs; the exit status is 1 when any failed to build or
+# found a crash, hang or memory blow-up, and 2 when cargo-fuzz is missing.
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(cd .. && pwd)
@@ -58,10 +59,15 @@ if [ ! -f corpus/poam_xlsx/sample.xlsx ]; then
   rm -rf "$tmp"
 fi
 
+if ! cargo fuzz --version > /dev/null 2>&1; then
+  echo "cargo-fuzz is not installed: cargo install cargo-fuzz" >&2
+  exit 2
+fi
+failed=""
 for t in $targets; do
   echo "==> $t: $seconds s"
   # Built first, so that the time below is fuzzing only.
-  cargo fuzz build --release "$t" 2> "corpus/$t.build.log" || { echo "$t: build FAILED"; tail -30 "corpus/$t.build.log"; continue; }
+  cargo fuzz build --release "$t" 2> "corpus/$t.build.log" || { echo "$t: build FAILED"; tail -30 "corpus/$t.build.log"; failed="$failed $t"; continue; }
   start=$(date +%s)
   # -rss_limit_mb: a memory blow-up is a finding; -timeout: so is a hang. The libFuzzer limit is
   # wall-clock time; the CPU seconds the fuzzer really had are recorded beside it (on a busy
@@ -71,8 +77,13 @@ for t in $targets; do
   [ -x /usr/bin/time ] && timer=(/usr/bin/time -f '%U %S' -o "corpus/$t.cpu")
   "${timer[@]}" cargo fuzz run --release "$t" "corpus/$t" -- \
     -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len=1048576 -print_final_stats=1 \
-    2> "corpus/$t.log" || { echo "$t: FAILED (see fuzz/corpus/$t.log and fuzz/artifacts/$t)"; tail -30 "corpus/$t.log"; }
+    2> "corpus/$t.log" || { echo "$t: FAILED (see fuzz/corpus/$t.log and fuzz/artifacts/$t)"; tail -30 "corpus/$t.log"; failed="$failed $t"; }
   runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "corpus/$t.log" | grep -oE '[0-9]+$' || echo 0)
   cpu=$(awk 'END { printf "%.0f", $1 + $2 }' "corpus/$t.cpu" 2>/dev/null || echo 0)
   echo "$(date -u +%FT%TZ) $t seconds=$(( $(date +%s) - start )) cpu_seconds=$cpu runs=$runs corpus=$(ls "corpus/$t" | wc -l)" | tee -a last-run.txt
 done
+# Every target runs even when one fails; the status says whether any did.
+if [ -n "$failed" ]; then
+  echo "failed:$failed" >&2
+  exit 1
+fi

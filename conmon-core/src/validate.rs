@@ -500,6 +500,14 @@ fn inventory_rules(p: &Package<'_>, inv: &[InventoryAsset], out: &mut Vec<Issue>
     }
 }
 
+/// The POA&M's items in [`Poam::items`]'s order, each with the items two and four places further
+/// on its sheet, whose data the loops over every item start loading early.
+fn items_ahead(poam: &Poam) -> impl Iterator<Item = (&PoamItem, [Option<&PoamItem>; 2])> {
+    [&poam.open, &poam.closed, &poam.configuration_findings]
+        .into_iter()
+        .flat_map(|items| items.iter().enumerate().map(move |(i, item)| (item, [items.get(i + 2), items.get(i + 4)])))
+}
+
 fn scan_rules(p: &Package<'_>, scans: &ScanSet, out: &mut Vec<Issue>) {
     // Every non-informational finding is on the POA&M (by weakness and asset) or explained.
     // Weakness keys and assets are numbered once; the (weakness, asset) pairs on the POA&M are a
@@ -524,7 +532,12 @@ fn scan_rules(p: &Package<'_>, scans: &ScanSet, out: &mut Vec<Issue>) {
     // About one asset per scanned host.
     let mut assets = Ids::with_capacity_and_hasher(scans.context.hosts.len(), Default::default());
     let mut tracked = Pairs::with_capacity_and_hasher(n_pairs, Default::default());
-    for item in p.poam.items() {
+    for (item, [_, next]) in items_ahead(p.poam) {
+        // Each item's key and assets live apart from it: start loading those of the item four ahead.
+        if let Some(n) = next {
+            crate::cache::prefetch(n.weakness_key.as_deref().unwrap_or_default().as_ptr());
+            crate::cache::prefetch(n.assets.as_ptr());
+        }
         let k = id(&mut keys, &item_key_ref(item));
         for a in &item.assets {
             tracked.insert((k, id(&mut assets, &asset_norm(&a.identifier))));
@@ -539,7 +552,14 @@ fn scan_rules(p: &Package<'_>, scans: &ScanSet, out: &mut Vec<Issue>) {
     let cve_index = || {
         let (mut ids, mut pairs) = (Ids::default(), Pairs::default());
         let mut item_cves: Vec<u32> = Vec::new();
-        for item in p.poam.items() {
+        for (item, [near, far]) in items_ahead(p.poam) {
+            // The CVE list of the item four ahead, and the CVEs of the item two ahead.
+            if let Some(n) = far {
+                crate::cache::prefetch(n.cves.as_ptr());
+            }
+            for c in near.map_or(&[][..], |n| &n.cves) {
+                crate::cache::prefetch(c.as_ptr());
+            }
             item_cves.clear();
             item_cves.extend(item.cves.iter().map(|c| id(&mut ids, &cve_norm(c))));
             if item_cves.is_empty() {

@@ -422,6 +422,16 @@ fn a_finding_on_the_poam_by_cve_under_another_weakness_is_not_reported() {
     other_item.findings.push(with_cve("902", "10.0.0.6", "CVE-2026-3333"));
     let issues = run(&poam, Some(&other_item), Some(&inventory()), None);
     assert!(one(&issues, "scans.finding_not_on_poam").message.contains("902"));
+    // An ID of another form (not `CVE-YYYY-NNNN`) matches as normalised too, on the item's
+    // assets only.
+    poam.open[i200].cves.push("ghsa-abcd-1234".into());
+    let mut other_form = set.clone();
+    other_form.findings.push(with_cve("903", "10.0.0.5", " GHSA-ABCD-1234"));
+    let issues = run(&poam, Some(&other_form), Some(&inventory()), None);
+    assert!(!codes(&issues).contains(&"scans.finding_not_on_poam"), "{issues:#?}");
+    other_form.findings.push(with_cve("904", "10.0.0.6", "GHSA-ABCD-1234"));
+    let issues = run(&poam, Some(&other_form), Some(&inventory()), None);
+    assert!(one(&issues, "scans.finding_not_on_poam").message.contains("904"));
 }
 
 /// Under VDR an open item without evaluation facts has no clock: it is named

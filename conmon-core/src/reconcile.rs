@@ -239,9 +239,12 @@ impl Interner {
 /// CVE → the items listing it, in the order they were added (an item once per run of additions).
 /// One lookup by the CVE itself, and the list inline while it has one item, as nearly all do: at
 /// a million findings a separate interner, map and heap list cost three cache misses per CVE.
+/// CVEs are taken as written and compare as [`cve_norm`] makes them; those of the usual form are
+/// keyed by [`cve_code`], a number (no string to copy, hash or compare), any other by the string.
 #[derive(Debug, Default)]
 struct ByCve {
-    map: HashMap<compact_str::CompactString, ItemList, foldhash::fast::RandomState>,
+    coded: HashMap<u64, ItemList, rustc_hash::FxBuildHasher>,
+    other: HashMap<compact_str::CompactString, ItemList, foldhash::fast::RandomState>,
 }
 
 /// Work item indexes under one key: most keys have one, held without an allocation.
@@ -277,21 +280,46 @@ impl ItemList {
 impl ByCve {
     /// Adds item `i` under `cve`, unless it is the last item there already.
     fn add(&mut self, cve: &str, i: usize) {
-        let Some(list) = self.map.get_mut(cve) else {
-            self.map.insert(compact_str::CompactString::new(cve), ItemList::One(i));
-            return;
+        let list = match cve_code(cve) {
+            Some(code) => self.coded.entry(code).or_default(),
+            None => {
+                let cve = cve_norm(cve);
+                match self.other.get_mut(cve.as_ref()) {
+                    Some(list) => list,
+                    None => self.other.entry(compact_str::CompactString::new(&cve)).or_default(),
+                }
+            }
         };
         match list {
             ItemList::One(j) if *j == i => {}
-            ItemList::One(j) => *list = ItemList::Many(vec![*j, i]),
             ItemList::Many(v) if v.last() == Some(&i) => {}
-            ItemList::Many(v) => v.push(i),
+            // A new entry (empty) becomes `One`, with no allocation.
+            list => list.push(i),
         }
     }
 
     fn items(&self, cve: &str) -> Option<&[usize]> {
-        self.map.get(cve).map(ItemList::as_slice)
+        match cve_code(cve) {
+            Some(code) => self.coded.get(&code),
+            None => self.other.get(cve_norm(cve).as_ref()),
+        }
+        .map(ItemList::as_slice)
     }
+}
+
+/// A CVE ID written `CVE-YYYY-N...` (any case, surrounding whitespace ignored, 4 to 12 digits of
+/// number) as one number under 2^59: year, digit count and number. The count is kept because
+/// `CVE-2021-0001` and `CVE-2021-00001` are different IDs to [`cve_norm`]. Two such IDs have the
+/// same code exactly when [`cve_norm`] makes them equal; any other form has none.
+pub(crate) fn cve_code(cve: &str) -> Option<u64> {
+    let b = trim(cve).as_bytes();
+    if !(13..=21).contains(&b.len()) || !b[..4].eq_ignore_ascii_case(b"CVE-") || b[8] != b'-' {
+        return None;
+    }
+    let number = |d: &[u8]| d.iter().try_fold(0u64, |n, &c| c.is_ascii_digit().then(|| n * 10 + u64::from(c - b'0')));
+    let (year, digits) = (number(&b[4..8])?, &b[9..]);
+    // year < 2^14, count <= 12 < 2^4, number < 10^12 < 2^40.
+    Some(year << 45 | (digits.len() as u64) << 41 | number(digits)?)
 }
 
 /// `s` without leading and trailing whitespace, as `str::trim`; no search when it starts and ends
@@ -517,7 +545,7 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
     let mut by_cve = ByCve::default();
     for (i, w) in work.iter_mut().enumerate() {
         for c in &w.item.cves {
-            by_cve.add(&cve_norm(c), i);
+            by_cve.add(c, i);
         }
         w.asset_ids = w.item.assets.iter().map(|a| assets.id(&asset_norm(&a.identifier))).collect();
         for &aid in &w.asset_ids {
@@ -631,7 +659,7 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
         let direct = by_key_asset.get(&pair(kid, aid)).copied();
         let mut target = direct.or_else(|| {
             f.cves.iter().find_map(|c| {
-                let items = by_cve.items(&cve_norm(c))?;
+                let items = by_cve.items(c)?;
                 // Open items first, then the most recent closed one.
                 let on_asset = |&i: &usize| by_key_asset.get(&pair(key_ids[i], aid)) == Some(&i);
                 items.iter().rev().copied().filter(on_asset).max_by_key(|&i| work[i].sheet != Sheet::Closed)
@@ -720,7 +748,7 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
         if direct != Some(t) {
             by_key_asset.entry(pair(kid, aid)).or_insert(t);
             for c in &f.cves {
-                by_cve.add(&cve_norm(c), t);
+                by_cve.add(c, t);
             }
         }
     }
@@ -1337,6 +1365,51 @@ mod tests {
         by.add("CVE-2026-0002", 7);
         assert_eq!(by.items("CVE-2026-0001"), Some(&[4, 7, 4][..]));
         assert_eq!(by.items("CVE-2026-0002"), Some(&[7][..]));
-        assert_eq!(by.items("cve-2026-0002"), None, "callers normalise");
+        // CVEs compare as `cve_norm` makes them, whichever key they get.
+        assert_eq!(by.items(" cve-2026-0002"), Some(&[7][..]));
+        assert_eq!(by.items("CVE-2026-00002"), None);
+        by.add("cve-2026-x", 9);
+        assert_eq!(by.items("CVE-2026-X "), Some(&[9][..]));
+    }
+
+    #[test]
+    fn cve_codes_are_equal_exactly_when_the_normalised_ids_are() {
+        let spellings = [
+            "CVE-2021-1234",
+            "cve-2021-1234",
+            " Cve-2021-1234\t",
+            "CVE-2021-01234",
+            "CVE-2021-12340",
+            "CVE-2022-1234",
+            "CVE-2021-123",
+            "CVE-2021-123456789012",
+            "CVE-2021-1234567890123",
+            "CVE-9999-999999999999",
+            "CVE-0000-0000",
+            "CVE-2021-12a4",
+            "CVE-2021_1234",
+            "CVX-2021-1234",
+            "CVE-202-11234",
+            "CVE-2021-1234 x",
+            "GHSA-abcd-efgh-ijkl",
+            "",
+            "CVE-",
+            "CVE-2021-",
+            "cve-2021-1234-",
+            "CVE-２０21-1234",
+        ];
+        for a in spellings {
+            for b in spellings {
+                let (ca, cb) = (cve_code(a), cve_code(b));
+                if cve_norm(a) == cve_norm(b) {
+                    assert_eq!(ca, cb, "{a:?} and {b:?}");
+                } else if ca.is_some() || cb.is_some() {
+                    assert_ne!(ca, cb, "{a:?} and {b:?}");
+                }
+            }
+        }
+        let coded: Vec<&str> = spellings.iter().copied().filter(|s| cve_code(s).is_some()).collect();
+        assert_eq!(coded.len(), 9, "{coded:?}");
+        assert!(spellings.iter().filter_map(|s| cve_code(s)).all(|c| c < 1 << 59));
     }
 }

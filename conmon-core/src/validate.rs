@@ -28,7 +28,7 @@ use crate::issue::Issue;
 use crate::model::{AssetType, DeviationFlag, FindingKind, Poam, PoamItem, RiskRating};
 use crate::policy::Policy;
 use crate::rating;
-use crate::reconcile::{asset_norm, cve_norm, item_key_ref};
+use crate::reconcile::{asset_norm, cve_code, cve_norm, item_key_ref};
 
 /// What to validate. Only `poam` is required; each other input enables its checks.
 #[derive(Debug, Clone, Copy)]
@@ -548,10 +548,14 @@ fn scan_rules(p: &Package<'_>, scans: &ScanSet, out: &mut Vec<Issue>) {
     // numbered only when the first such finding comes (in a POA&M reconciled with these scans
     // every finding matches by weakness), each item's CVEs once rather than once per asset.
     // Looked up in O(1), whatever the lists' lengths.
-    let mut by_cve: Option<(Ids, Pairs)> = None;
+    // CVEs of the usual form are keyed by their code (`cve_code`, under 2^59), others by a number
+    // given them here, with the top bit set.
+    const OTHER_CVE: u64 = 1 << 63;
+    type CvePairs = HashSet<(u64, u32), foldhash::fast::RandomState>;
+    let mut by_cve: Option<(Ids, CvePairs)> = None;
     let cve_index = || {
-        let (mut ids, mut pairs) = (Ids::default(), Pairs::default());
-        let mut item_cves: Vec<u32> = Vec::new();
+        let (mut ids, mut pairs) = (Ids::default(), CvePairs::default());
+        let mut item_cves: Vec<u64> = Vec::new();
         for (item, [near, far]) in items_ahead(p.poam) {
             // The CVE list of the item four ahead, and the CVEs of the item two ahead.
             if let Some(n) = far {
@@ -561,7 +565,11 @@ fn scan_rules(p: &Package<'_>, scans: &ScanSet, out: &mut Vec<Issue>) {
                 crate::cache::prefetch(c.as_ptr());
             }
             item_cves.clear();
-            item_cves.extend(item.cves.iter().map(|c| id(&mut ids, &cve_norm(c))));
+            item_cves.extend(
+                item.cves
+                    .iter()
+                    .map(|c| cve_code(c).unwrap_or_else(|| OTHER_CVE | u64::from(id(&mut ids, &cve_norm(c))))),
+            );
             if item_cves.is_empty() {
                 continue;
             }
@@ -586,8 +594,14 @@ fn scan_rules(p: &Package<'_>, scans: &ScanSet, out: &mut Vec<Issue>) {
         let on_poam = last_asset.1.is_some_and(|a| {
             keys.get(f.weakness_key.as_str()).is_some_and(|k| tracked.contains(&(*k, a)))
                 || (!f.cves.is_empty() && {
-                    let (cve_ids, pairs) = by_cve.get_or_insert_with(cve_index);
-                    f.cves.iter().any(|c| cve_ids.get(cve_norm(c).as_ref()).is_some_and(|&c| pairs.contains(&(c, a))))
+                    let (cve_ids, cve_pairs) = by_cve.get_or_insert_with(cve_index);
+                    f.cves.iter().any(|c| {
+                        let key = match cve_code(c) {
+                            Some(code) => Some(code),
+                            None => cve_ids.get(cve_norm(c).as_ref()).map(|&n| OTHER_CVE | u64::from(n)),
+                        };
+                        key.is_some_and(|c| cve_pairs.contains(&(c, a)))
+                    })
                 })
         });
         if !on_poam && reported.insert((f.weakness_key.as_str(), f.asset.identifier.as_str())) {

@@ -16,7 +16,7 @@ pub(crate) fn prefetch<T>(p: *const T) {
 }
 
 /// [`prefetch`] every line of `len` bytes from `p`, and the 16 bytes before (where an `Arc`
-/// keeps its counts).
+/// keeps its counts: [`prefetch_counts`]).
 #[inline]
 pub(crate) fn prefetch_bytes(p: *const u8, len: usize) {
     let end = p.wrapping_add(len);
@@ -25,4 +25,11 @@ pub(crate) fn prefetch_bytes(p: *const u8, len: usize) {
         prefetch(q);
         q = q.wrapping_add(64);
     }
+}
+
+/// [`prefetch`] the reference counts of `a`: the 16 bytes before its text, where the standard
+/// library's `Arc` keeps them (were that to change, only the hint would miss).
+#[inline]
+pub(crate) fn prefetch_counts(a: &std::sync::Arc<str>) {
+    prefetch(std::sync::Arc::as_ptr(a).cast::<u8>().wrapping_sub(16));
 }

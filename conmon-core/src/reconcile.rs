@@ -282,13 +282,7 @@ impl ByCve {
     fn add(&mut self, cve: &str, i: usize) {
         let list = match cve_code(cve) {
             Some(code) => self.coded.entry(code).or_default(),
-            None => {
-                let cve = cve_norm(cve);
-                match self.other.get_mut(cve.as_ref()) {
-                    Some(list) => list,
-                    None => self.other.entry(compact_str::CompactString::new(&cve)).or_default(),
-                }
-            }
+            None => self.other.entry(compact_str::CompactString::new(cve_norm(cve))).or_default(),
         };
         match list {
             ItemList::One(j) if *j == i => {}
@@ -1275,10 +1269,8 @@ fn warm_texts(f: &Finding) -> usize {
 /// reference counts of the texts a new item takes.
 fn prefetch_parts(f: &Finding) {
     crate::cache::prefetch_bytes(f.cves.as_ptr().cast(), std::mem::size_of_val(f.cves.as_slice()));
-    crate::cache::prefetch(Arc::as_ptr(&f.name).cast::<u8>().wrapping_sub(16));
-    crate::cache::prefetch(Arc::as_ptr(&f.description).cast::<u8>().wrapping_sub(16));
-    if let Some(s) = &f.solution {
-        crate::cache::prefetch(Arc::as_ptr(s).cast::<u8>().wrapping_sub(16));
+    for text in [Some(&f.name), Some(&f.description), f.solution.as_ref()].into_iter().flatten() {
+        crate::cache::prefetch_counts(text);
     }
 }
 

@@ -519,10 +519,11 @@ impl SharedTexts {
     /// The plugin's slot, made on first sight while the budget lasts; slot 0 after.
     pub(crate) fn slot(&mut self, plugin_id: &str) -> usize {
         if let Some(n) = plugin_number(plugin_id) {
-            match self.by_number.get(n) {
-                Some(&i) if i != 0 => return i as usize,
-                _ if self.room == 0 => return 0,
-                _ => {}
+            if let Some(i) = self.find_number(n) {
+                return i;
+            }
+            if self.room == 0 {
+                return 0;
             }
             let i = self.texts.len();
             self.texts.push(PluginTexts::default());

@@ -596,11 +596,9 @@ fn scan_rules(p: &Package<'_>, scans: &ScanSet, out: &mut Vec<Issue>) {
                 || (!f.cves.is_empty() && {
                     let (cve_ids, cve_pairs) = by_cve.get_or_insert_with(cve_index);
                     f.cves.iter().any(|c| {
-                        let key = match cve_code(c) {
-                            Some(code) => Some(code),
-                            None => cve_ids.get(cve_norm(c).as_ref()).map(|&n| OTHER_CVE | u64::from(n)),
-                        };
-                        key.is_some_and(|c| cve_pairs.contains(&(c, a)))
+                        cve_code(c)
+                            .or_else(|| cve_ids.get(cve_norm(c).as_ref()).map(|&n| OTHER_CVE | u64::from(n)))
+                            .is_some_and(|c| cve_pairs.contains(&(c, a)))
                     })
                 })
         });

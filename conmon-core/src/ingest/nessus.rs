@@ -1069,7 +1069,8 @@ fn end(st: &mut State, name: &str, pos: u64, set: &mut Out<'_>) -> Result<()> {
             }
             Field::Synopsis => {
                 // Only a stand-in for an empty description: not kept when one was read.
-                if item.description.trim().is_empty() {
+                // (`trim_start`: reads the text's first bytes only, where `trim` reads its last too.)
+                if item.description.trim_start().is_empty() {
                     item.synopsis =
                         share_field(&mut st.shared.texts[item.texts].synopsis, &mut st.shared.room, &mut st.text);
                 } else {
@@ -1242,8 +1243,9 @@ fn finish_host(mut host: Host, label: &str, set: &mut Out<'_>) -> Result<Vec<Ite
             key.push_str(&item.plugin_id);
             (FindingKind::Vulnerability, key, item.plugin_name)
         };
-        // Both were left-trimmed when read.
-        let description = if item.description.trim().is_empty() { item.synopsis } else { item.description };
+        // Both were left-trimmed when read. Blank or not is told by the first bytes alone: a
+        // shared text lies far from the finding, and `trim` would also read (and miss) its end.
+        let description = if item.description.trim_start().is_empty() { item.synopsis } else { item.description };
         set.findings += 1;
         (set.sink)(Finding {
             source_format: SourceFormat::Nessus,

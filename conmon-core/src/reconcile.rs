@@ -1005,7 +1005,7 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
         }
         // One clock per item at this date: what follows changes only the schedule and milestones,
         // which no clock reads, so the late check below reuses it.
-        let clock = sla::evaluate_unexplained(&w.item, policy, AsOf::date(as_of)).ok();
+        let clock = sla::evaluate_outcome(&w.item, policy, AsOf::date(as_of)).ok();
         let due = clock.as_ref().and_then(|c| c.due_date);
         if !w.existed {
             w.item.scheduled_completion_date = due;
@@ -1047,7 +1047,7 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
         {
             let before = previous_date
                 .filter(|_| w.existed)
-                .and_then(|d| sla::evaluate_unexplained(&w.item, policy, AsOf::date(d)).ok())
+                .and_then(|d| sla::evaluate_outcome(&w.item, policy, AsOf::date(d)).ok())
                 .is_some_and(|c| c.is_late());
             if !before {
                 changes.push(Change {

@@ -116,7 +116,7 @@ fn late_trigger(
             continue;
         }
         let stopped =
-            sla::evaluate_unexplained(item, policy, AsOf::date(as_of)).is_ok_and(|c| c.state == ClockState::Stopped);
+            sla::evaluate_outcome(item, policy, AsOf::date(as_of)).is_ok_and(|c| c.state == ClockState::Stopped);
         if !stopped {
             items.push(item.poam_id.clone());
         }
@@ -340,7 +340,7 @@ pub fn evaluate(input: &TriggerInputs<'_>, as_of: NaiveDate) -> (Vec<Trigger>, M
             RiskRating::Moderate => moderate += 1,
             RiskRating::Low => low += 1,
         }
-        if sla::evaluate_unexplained(item, policy, AsOf::date(as_of)).is_ok_and(|c| c.is_late()) {
+        if sla::evaluate_outcome(item, policy, AsOf::date(as_of)).is_ok_and(|c| c.is_late()) {
             late += 1;
         }
     }

@@ -165,20 +165,38 @@ impl Clock {
 
 /// Evaluates one item's clock under the policy's regime.
 pub fn evaluate(item: &PoamItem, policy: &Policy, as_of: AsOf) -> Result<Clock> {
-    evaluate_with(item, policy, as_of, true)
+    evaluate_with(item, policy, as_of, Detail::Explained)
 }
 
 /// [`evaluate`] without the explanation: the same clock (state, dates, days, rule) with an
-/// empty `explanation`, at a fraction of the cost. For bulk checks that read only the outcome
-/// (reconciliation, triggers), which run it several times per item of a large POA&M.
+/// empty `explanation`, at a fraction of the cost: for bulk work over a large POA&M (the meeting
+/// report's late items, the VDR report).
 pub fn evaluate_unexplained(item: &PoamItem, policy: &Policy, as_of: AsOf) -> Result<Clock> {
-    evaluate_with(item, policy, as_of, false)
+    evaluate_with(item, policy, as_of, Detail::Unexplained)
 }
 
-fn evaluate_with(item: &PoamItem, policy: &Policy, as_of: AsOf, explain: bool) -> Result<Clock> {
+/// [`evaluate_unexplained`] for the engine's own checks that read only the outcome (state, dates
+/// and days): the clock's `poam_id` is left empty and its `rule` may be. Two strings fewer per
+/// item and evaluation: reconciliation and the triggers evaluate every item of a large POA&M.
+pub(crate) fn evaluate_outcome(item: &PoamItem, policy: &Policy, as_of: AsOf) -> Result<Clock> {
+    evaluate_with(item, policy, as_of, Detail::Outcome)
+}
+
+/// How much of a clock [`evaluate_with`] fills in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Detail {
+    /// Everything, with the explanation.
+    Explained,
+    /// Everything but the explanation.
+    Unexplained,
+    /// The outcome only ([`evaluate_outcome`]).
+    Outcome,
+}
+
+fn evaluate_with(item: &PoamItem, policy: &Policy, as_of: AsOf, detail: Detail) -> Result<Clock> {
     match policy.regime {
-        Regime::Rev5 => rev5::evaluate(item, policy, as_of.civil_date(&policy.time_zone), explain),
-        Regime::Vdr => vdr::evaluate(item, policy, as_of, explain),
+        Regime::Rev5 => rev5::evaluate(item, policy, as_of.civil_date(&policy.time_zone), detail),
+        Regime::Vdr => vdr::evaluate(item, policy, as_of, detail),
     }
 }
 
@@ -199,14 +217,16 @@ pub fn evaluate_each<'a>(
         .into_iter()
         .enumerate()
         .map(|(i, item)| {
-            evaluate_with(item, policy, as_of, explain).map_err(|e| {
-                let mut loc = e.location().clone();
-                loc.field = Some(match loc.field.take() {
-                    Some(f) => format!("items[{i}].{f}"),
-                    None => format!("items[{i}]"),
-                });
-                e.at(loc)
-            })
+            evaluate_with(item, policy, as_of, if explain { Detail::Explained } else { Detail::Unexplained }).map_err(
+                |e| {
+                    let mut loc = e.location().clone();
+                    loc.field = Some(match loc.field.take() {
+                        Some(f) => format!("items[{i}].{f}"),
+                        None => format!("items[{i}]"),
+                    });
+                    e.at(loc)
+                },
+            )
         })
         .collect()
 }
@@ -372,13 +392,22 @@ mod proptests {
             ] {
                 let explained = evaluate(&item, &policy, as_of);
                 let quiet = evaluate_unexplained(&item, &policy, as_of);
+                let outcome = evaluate_outcome(&item, &policy, as_of);
                 match explained {
                     Ok(mut c) => {
                         prop_assert!(!c.explanation.is_empty());
                         c.explanation.clear();
-                        prop_assert_eq!(quiet.ok(), Some(c));
+                        prop_assert_eq!(quiet.ok(), Some(c.clone()));
+                        // The outcome alone: the same but for the ID and the rule's name.
+                        let mut o = outcome.unwrap();
+                        prop_assert!(o.poam_id.is_empty());
+                        (o.poam_id, o.rule) = (c.poam_id.clone(), c.rule.clone());
+                        prop_assert_eq!(o, c);
                     }
-                    Err(e) => prop_assert_eq!(quiet.err().map(|e| e.to_string()), Some(e.to_string())),
+                    Err(e) => {
+                        prop_assert_eq!(quiet.err().map(|e| e.to_string()), Some(e.to_string()));
+                        prop_assert_eq!(outcome.err().map(|e| e.to_string()), Some(e.to_string()));
+                    }
                 }
             }
         }

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use super::{Clock, ClockState, Steps, StopReason, add_days};
+use super::{Clock, ClockState, Detail, Steps, StopReason, add_days};
 use crate::error::Result;
 use crate::model::{ClosureReason, DeviationFlag, PoamItem, RiskRating};
 use crate::policy::{KevPolicy, Policy, RaClockRestart, Regime, SarClockStart};
@@ -12,8 +12,9 @@ fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
 }
 
 /// Evaluates a Rev5 clock on civil dates.
-pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate, explain: bool) -> Result<Clock> {
-    let mut steps = Steps::new(explain);
+pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate, detail: Detail) -> Result<Clock> {
+    let mut steps = Steps::new(detail == Detail::Explained);
+    let named = detail != Detail::Outcome;
 
     // 1. The rating the clock runs on.
     let original = item.original_risk_rating;
@@ -121,7 +122,7 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate, expla
     }
 
     let mut clock = Clock {
-        poam_id: item.poam_id.clone(),
+        poam_id: if named { item.poam_id.clone() } else { String::new() },
         regime: Regime::Rev5,
         as_of,
         rating: Some(rating),
@@ -135,7 +136,7 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: NaiveDate, expla
         days_late: 0,
         days_remaining: None,
         hours_late: None,
-        rule: rule.to_string(),
+        rule: if named { rule.to_string() } else { String::new() },
         explanation: Vec::new(),
         vdr: None,
     };

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Days, NaiveTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{AsOf, Clock, ClockState, Steps, StopReason};
+use super::{AsOf, Clock, ClockState, Detail, Steps, StopReason};
 use crate::error::{Error, Location, Result};
 use crate::model::{NRating, PoamItem};
 use crate::policy::{KevPolicy, Policy, Regime, VdrLevel, VdrStepClock};
@@ -171,7 +171,7 @@ fn ceil_hours(d: TimeDelta) -> i64 {
     (secs + 3599).div_euclid(3600)
 }
 
-pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: AsOf, explain: bool) -> Result<Clock> {
+pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: AsOf, detail: Detail) -> Result<Clock> {
     let facts = item.vdr.as_ref().ok_or_else(|| {
         Error::missing(
             "the VDR regime needs `vdr` facts (detected_at, n_rating, internet_reachable, likely_exploitable)",
@@ -181,12 +181,12 @@ pub(super) fn evaluate(item: &PoamItem, policy: &Policy, as_of: AsOf, explain: b
     let level = policy.vdr_level;
     let now = as_of.time;
     let exposure = Exposure::from_flags(facts.internet_reachable, facts.likely_exploitable);
-    let mut steps = Steps::new(explain);
+    let mut steps = Steps::new(detail == Detail::Explained);
 
     let eval_days = evaluation_days(level);
     let evaluation_due_at = add_hours(facts.detected_at, eval_days * H, "vdr.detected_at")?;
     let mut clock = Clock {
-        poam_id: item.poam_id.clone(),
+        poam_id: if detail == Detail::Outcome { String::new() } else { item.poam_id.clone() },
         regime: Regime::Vdr,
         as_of: as_of.civil_date(&policy.time_zone),
         rating: None,

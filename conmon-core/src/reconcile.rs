@@ -554,7 +554,10 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
         }
     }
     let mut changes: Vec<Change> = Vec::new();
-    let mut not_tracked = Vec::new();
+    // Most findings of a scan are informational and end up here: sized for all of them once
+    // (address space only: pages are touched as entries are written), not grown by doubling,
+    // which copies what is there at each step.
+    let mut not_tracked = Vec::with_capacity(input.scans.findings.len());
     // The reason of a finding that is not tracked depends only on its scanner severity and CVSS
     // scores: built once per distinct combination (informational findings are most of a scan).
     type ReasonKey = (Option<crate::model::ScannerSeverity>, [Option<u64>; 3]);
@@ -603,6 +606,10 @@ fn reconcile_checked(previous: Poam, input: &Inputs<'_>) -> Result<Reconciliatio
         } else {
             (k, second) = (0, true);
             by_key_asset.reserve(deferred.len());
+            // At most one new item, and one change, per deferred finding.
+            work.reserve(deferred.len());
+            key_ids.reserve(deferred.len());
+            changes.reserve(deferred.len());
             continue;
         };
         k += 1;

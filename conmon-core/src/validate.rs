@@ -67,7 +67,10 @@ fn blank_message(letter: &str, header: &str) -> String {
 
 /// Validates a package and returns every problem found, errors first, then in input order.
 pub fn validate(p: &Package<'_>) -> Vec<Issue> {
-    let mut out = Vec::new();
+    // Room for an issue per item (a first month's POA&M has a blank Point of Contact on each),
+    // rather than growth by doubling, which copies every issue so far at each step. Address
+    // space only until written.
+    let mut out = Vec::with_capacity(p.poam.open.len() + p.poam.closed.len() + p.poam.configuration_findings.len());
     if let Some(import) = p.import {
         import_issues(import, &mut out);
     }

@@ -213,20 +213,19 @@ pub fn evaluate_each<'a>(
     as_of: AsOf,
     explain: bool,
 ) -> Result<Vec<Clock>> {
+    let detail = if explain { Detail::Explained } else { Detail::Unexplained };
     items
         .into_iter()
         .enumerate()
         .map(|(i, item)| {
-            evaluate_with(item, policy, as_of, if explain { Detail::Explained } else { Detail::Unexplained }).map_err(
-                |e| {
-                    let mut loc = e.location().clone();
-                    loc.field = Some(match loc.field.take() {
-                        Some(f) => format!("items[{i}].{f}"),
-                        None => format!("items[{i}]"),
-                    });
-                    e.at(loc)
-                },
-            )
+            evaluate_with(item, policy, as_of, detail).map_err(|e| {
+                let mut loc = e.location().clone();
+                loc.field = Some(match loc.field.take() {
+                    Some(f) => format!("items[{i}].{f}"),
+                    None => format!("items[{i}]"),
+                });
+                e.at(loc)
+            })
         })
         .collect()
 }

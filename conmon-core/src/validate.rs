@@ -60,6 +60,11 @@ fn item_loc(file: &str, item: &PoamItem, letter: &str, header: &str) -> Location
     Location::file(file).with_field([item.poam_id.as_str(), " ", letter, " (", header, ")"].concat())
 }
 
+/// How many items the POA&M holds, on all three sheets.
+fn item_count(poam: &Poam) -> usize {
+    poam.open.len() + poam.closed.len() + poam.configuration_findings.len()
+}
+
 /// `C (Weakness Name) is blank`, put together as in [`item_loc`].
 fn blank_message(letter: &str, header: &str) -> String {
     [letter, " (", header, ") is blank"].concat()
@@ -70,7 +75,7 @@ pub fn validate(p: &Package<'_>) -> Vec<Issue> {
     // Room for an issue per item (a first month's POA&M has a blank Point of Contact on each),
     // rather than growth by doubling, which copies every issue so far at each step. Address
     // space only until written.
-    let mut out = Vec::with_capacity(p.poam.open.len() + p.poam.closed.len() + p.poam.configuration_findings.len());
+    let mut out = Vec::with_capacity(item_count(p.poam));
     if let Some(import) = p.import {
         import_issues(import, &mut out);
     }
@@ -211,7 +216,7 @@ fn blank_rules(poam: &Poam, file: &str, out: &mut Vec<Issue>) {
 }
 
 fn template_rules(poam: &Poam, file: &str, out: &mut Vec<Issue>) {
-    let n_items = poam.open.len() + poam.closed.len() + poam.configuration_findings.len();
+    let n_items = item_count(poam);
     let mut seen: HashMap<&str, usize, foldhash::fast::RandomState> =
         HashMap::with_capacity_and_hasher(n_items, Default::default());
     let sheets: [(&str, &[PoamItem]); 3] =
@@ -532,7 +537,7 @@ fn scan_rules(p: &Package<'_>, scans: &ScanSet, out: &mut Vec<Issue>) {
     }
     let n_pairs: usize = p.poam.items().map(|i| i.assets.len()).sum();
     // At most one weakness key per item: sized once rather than grown by rehashing.
-    let n_items = p.poam.open.len() + p.poam.closed.len() + p.poam.configuration_findings.len();
+    let n_items = item_count(p.poam);
     let mut keys = Ids::with_capacity_and_hasher(n_items, Default::default());
     // About one asset per scanned host.
     let mut assets = Ids::with_capacity_and_hasher(scans.context.hosts.len(), Default::default());

@@ -511,6 +511,26 @@ fn blank_columns_are_named_by_letter_and_header_errors_first() {
             ("V-1", Severity::Warning, "H (Point of Contact) is blank", "V-1 H (Point of Contact)"),
         ]
     );
+    // The rest of each issue: its rule, its column, the file, and a hint on the warning only (what
+    // the provider fills in), none on the error.
+    // (rule, column, file, hint)
+    type Rest<'a> = (&'a str, Option<&'a str>, Option<&'a str>, Option<&'a str>);
+    let rest: Vec<Rest<'_>> = issues
+        .iter()
+        .filter(|i| i.code == "template.required_blank")
+        .map(|i| {
+            let file = i.location.as_ref().and_then(|l| l.file.as_deref());
+            (i.rule.as_str(), i.field.as_deref(), file, i.hint.as_deref())
+        })
+        .collect();
+    assert_eq!(
+        rest,
+        [
+            ("S8", Some("C"), Some("poam.json"), None),
+            ("S8", Some("H"), Some("poam.json"), Some("the provider fills this in; conmon keeps it month over month")),
+        ]
+    );
+    assert!(issues.iter().all(|i| i.deviation_id.is_none()));
     // Every error comes before every warning.
     let first_warning = issues.iter().position(|i| i.severity == Severity::Warning).unwrap();
     assert!(issues[first_warning..].iter().all(|i| i.severity == Severity::Warning), "{issues:#?}");

@@ -432,6 +432,20 @@ fn a_finding_on_the_poam_by_cve_under_another_weakness_is_not_reported() {
     other_form.findings.push(with_cve("904", "10.0.0.6", "GHSA-ABCD-1234"));
     let issues = run(&poam, Some(&other_form), Some(&inventory()), None);
     assert!(one(&issues, "scans.finding_not_on_poam").message.contains("904"));
+    // Any one of a finding's CVEs will do; a finding off the POA&M is reported once for its
+    // weakness and asset however often it repeats, in scan order among the others.
+    let mut several = set.clone();
+    let mut f = with_cve("905", "10.0.0.6", "CVE-2026-9999");
+    f.cves.push("CVE-2026-1111".into());
+    several.findings.push(f);
+    several.findings.push(with_cve("906", "10.0.0.9", "CVE-2026-1111"));
+    several.findings.push(with_cve("907", "10.0.0.5", "CVE-2026-1111"));
+    several.findings.push(with_cve("906", "10.0.0.9", "CVE-2026-3333"));
+    let issues = run(&poam, Some(&several), Some(&inventory()), None);
+    let off: Vec<&str> =
+        issues.iter().filter(|i| i.code == "scans.finding_not_on_poam").map(|i| i.message.as_str()).collect();
+    assert_eq!(off.len(), 1, "{off:#?}");
+    assert!(off[0].contains("906") && off[0].contains("10.0.0.9"), "{off:#?}");
 }
 
 /// Under VDR an open item without evaluation facts has no clock: it is named

@@ -559,18 +559,45 @@ fn scan_rules(p: &Package<'_>, scans: &ScanSet, out: &mut Vec<Issue>) {
             tracked.insert((k, id(&mut assets, &asset_norm(&a.identifier))));
         }
     }
+    // Findings not on the POA&M by weakness, in scan order: (finding, its asset's id when some
+    // item lists the asset).
+    let mut misses: Vec<(usize, Option<u32>)> = Vec::new();
+    // Findings of one host come together: look its identifier up once.
+    let mut last_asset: (&str, Option<u32>) = ("", None);
+    for (fi, f) in scans.findings.iter().enumerate() {
+        if rating::rate(&f.cvss, f.scanner_severity, &p.policy.rating_sources).is_none() {
+            continue;
+        }
+        if last_asset.0 != f.asset.identifier || last_asset.0.is_empty() {
+            last_asset = (f.asset.identifier.as_str(), assets.get(asset_norm(&f.asset.identifier).as_ref()).copied());
+        }
+        let on_poam =
+            last_asset.1.is_some_and(|a| keys.get(f.weakness_key.as_str()).is_some_and(|k| tracked.contains(&(*k, a))));
+        if !on_poam {
+            misses.push((fi, last_asset.1));
+        }
+    }
     // A finding not on the POA&M by weakness may be by CVE: an item listing the CVE and the
-    // asset (another scanner's plugin for the same flaw). The POA&M's (CVE, asset) pairs are
-    // numbered only when the first such finding comes (in a POA&M reconciled with these scans
-    // every finding matches by weakness), each item's CVEs once rather than once per asset.
-    // Looked up in O(1), whatever the lists' lengths.
+    // asset (another scanner's plugin for the same flaw). In a POA&M reconciled with these scans
+    // nearly every finding matches by weakness, so the (CVE, asset) pairs asked for are gathered
+    // from those that do not, and the items are then read for those pairs only: at a million
+    // findings, a set of every item's (CVE, asset) pairs held 1.4 million entries.
     // CVEs of the usual form are keyed by their code (`cve_code`, under 2^59), others by a number
     // given them here, with the top bit set.
     const OTHER_CVE: u64 = 1 << 63;
     type CvePairs = HashSet<(u64, u32), foldhash::fast::RandomState>;
-    let mut by_cve: Option<(Ids, CvePairs)> = None;
-    let cve_index = || {
-        let (mut ids, mut pairs) = (Ids::default(), CvePairs::default());
+    let mut other_cves = Ids::default();
+    let mut wanted = CvePairs::default();
+    for &(fi, a) in &misses {
+        let Some(a) = a else { continue };
+        for c in &scans.findings[fi].cves {
+            let code = cve_code(c).unwrap_or_else(|| OTHER_CVE | u64::from(id(&mut other_cves, &cve_norm(c))));
+            wanted.insert((code, a));
+        }
+    }
+    let mut found = CvePairs::default();
+    if !wanted.is_empty() {
+        let wanted_cves: HashSet<u64, foldhash::fast::RandomState> = wanted.iter().map(|&(c, _)| c).collect();
         let mut item_cves: Vec<u64> = Vec::new();
         for (item, [near, far]) in items_ahead(p.poam) {
             // The CVE list of the item four ahead, and the CVEs of the item two ahead.
@@ -581,44 +608,35 @@ fn scan_rules(p: &Package<'_>, scans: &ScanSet, out: &mut Vec<Issue>) {
                 crate::cache::prefetch(c.as_ptr());
             }
             item_cves.clear();
-            item_cves.extend(
-                item.cves
-                    .iter()
-                    .map(|c| cve_code(c).unwrap_or_else(|| OTHER_CVE | u64::from(id(&mut ids, &cve_norm(c))))),
-            );
+            item_cves.extend(item.cves.iter().filter_map(|c| {
+                let code = match cve_code(c) {
+                    Some(code) => code,
+                    None => OTHER_CVE | u64::from(*other_cves.get(cve_norm(c).as_ref())?),
+                };
+                wanted_cves.contains(&code).then_some(code)
+            }));
             if item_cves.is_empty() {
                 continue;
             }
             for a in &item.assets {
                 if let Some(&a) = assets.get(asset_norm(&a.identifier).as_ref()) {
-                    pairs.extend(item_cves.iter().map(|&c| (c, a)));
+                    found.extend(item_cves.iter().map(|&c| (c, a)).filter(|pair| wanted.contains(pair)));
                 }
             }
         }
-        (ids, pairs)
-    };
+    }
     let mut reported = HashSet::new();
-    // Findings of one host come together: look its identifier up once.
-    let mut last_asset: (&str, Option<u32>) = ("", None);
-    for f in &scans.findings {
-        if rating::rate(&f.cvss, f.scanner_severity, &p.policy.rating_sources).is_none() {
-            continue;
-        }
-        if last_asset.0 != f.asset.identifier || last_asset.0.is_empty() {
-            last_asset = (f.asset.identifier.as_str(), assets.get(asset_norm(&f.asset.identifier).as_ref()).copied());
-        }
-        let on_poam = last_asset.1.is_some_and(|a| {
-            keys.get(f.weakness_key.as_str()).is_some_and(|k| tracked.contains(&(*k, a)))
-                || (!f.cves.is_empty() && {
-                    let (cve_ids, cve_pairs) = by_cve.get_or_insert_with(cve_index);
-                    f.cves.iter().any(|c| {
-                        cve_code(c)
-                            .or_else(|| cve_ids.get(cve_norm(c).as_ref()).map(|&n| OTHER_CVE | u64::from(n)))
-                            .is_some_and(|c| cve_pairs.contains(&(c, a)))
-                    })
+    for &(fi, a) in &misses {
+        let f = &scans.findings[fi];
+        let by_cve = a.is_some_and(|a| {
+            !found.is_empty()
+                && f.cves.iter().any(|c| {
+                    cve_code(c)
+                        .or_else(|| other_cves.get(cve_norm(c).as_ref()).map(|&n| OTHER_CVE | u64::from(n)))
+                        .is_some_and(|c| found.contains(&(c, a)))
                 })
         });
-        if !on_poam && reported.insert((f.weakness_key.as_str(), f.asset.identifier.as_str())) {
+        if !by_cve && reported.insert((f.weakness_key.as_str(), f.asset.identifier.as_str())) {
             let what = if f.kind == FindingKind::Configuration { "configuration finding" } else { "finding" };
             out.push(
                 Issue::error(

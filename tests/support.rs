@@ -195,7 +195,7 @@ pub fn sample_poam(n: usize, seed: u64) -> Poam {
             item.kev_due_date = Some(detected + Days::new(14));
         }
         for _ in 0..rng.below(4) {
-            item.cves.push(format!("CVE-20{}-{}", 18 + rng.below(8), 1000 + rng.below(60_000)));
+            item.cves.push(format!("CVE-20{}-{}", 18 + rng.below(8), 1000 + rng.below(60_000)).into());
         }
         if rng.below(2) == 0 {
             item.service_names = vec!["Example Compute".into(), "Example Storage".into()];

@@ -111,9 +111,13 @@ impl KevCatalog {
         self.entries.is_empty()
     }
 
-    /// The earliest due date among the CVEs that are in the catalog.
-    pub fn earliest_due<'a>(&self, cves: impl IntoIterator<Item = &'a String>) -> Option<NaiveDate> {
-        cves.into_iter().filter_map(|c| self.get(c)).map(|e| e.due_date).min()
+    /// The earliest due date among the CVEs that are in the catalog (`String`s, `&str`s or a
+    /// POA&M item's `CompactString`s).
+    pub fn earliest_due<'a, S: AsRef<str> + ?Sized + 'a>(
+        &self,
+        cves: impl IntoIterator<Item = &'a S>,
+    ) -> Option<NaiveDate> {
+        cves.into_iter().filter_map(|c| self.get(c.as_ref())).map(|e| e.due_date).min()
     }
 }
 

@@ -1306,7 +1306,7 @@ fn fill_new(item: &mut PoamItem, f: &Finding, rating: RiskRating) {
     }
     for c in &f.cves {
         if !item.cves.iter().any(|have| have == c) {
-            item.cves.push(String::from(c.as_str()));
+            item.cves.push(c.clone());
         }
     }
 }

@@ -406,11 +406,11 @@ pub fn item_from_cells<'a>(
             Err(err) => bad(13, Error::invalid(format!("milestone change `{e}`: {err}")), problems),
         }
     }
-    let cves: Vec<String> = txt(29)
+    let cves: Vec<crate::model::CompactString> = txt(29)
         .split(|c: char| c == '\n' || c == ',' || c == ';' || c.is_whitespace())
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(str::to_string)
+        .map(crate::model::CompactString::from)
         .collect();
     let services: Vec<String> = txt(30).lines().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect();
 

@@ -386,8 +386,11 @@ pub struct PoamItem {
     #[serde(default)]
     pub kev_due_date: Option<NaiveDate>,
     /// AD. CVEs.
+    // `CompactString`s, as in `Finding`: a CVE ID fits inside one (up to 24 bytes), so an item's
+    // list is one allocation, not one per CVE. They serialise as plain strings.
     #[serde(default)]
-    pub cves: Vec<String>,
+    #[schemars(with = "Vec<String>")]
+    pub cves: Vec<CompactString>,
     /// AE. Service names.
     #[serde(default)]
     pub service_names: Vec<String>,

@@ -448,6 +448,97 @@ fn a_finding_on_the_poam_by_cve_under_another_weakness_is_not_reported() {
     assert!(off[0].contains("906") && off[0].contains("10.0.0.9"), "{off:#?}");
 }
 
+/// The scan cross-check against a plain reading of its rule, on random packages: a rated finding
+/// is on the POA&M when one item lists its asset and either its weakness key or one of its CVEs
+/// (both compared as normalised); each (weakness, asset) off the POA&M is reported once, in scan
+/// order. The POA&M is reconciled from part of the scans, then edited (assets dropped or
+/// respelled, CVE lists replaced, keys changed), so that findings miss by weakness, by CVE, or both.
+mod cross_check {
+    use std::collections::HashSet;
+
+    use conmon_core::model::{Cvss, ScannerSeverity};
+    use conmon_core::reconcile::item_key;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const HOSTS: [&str; 5] = ["10.0.0.1", "10.0.0.2", "10.0.0.3", "Web-01", "web-02"];
+    const CVES: [&str; 7] = [
+        "CVE-2026-0001",
+        "CVE-2026-0002",
+        "cve-2026-0003",
+        " CVE-2026-0004 ",
+        "CVE-2026-00001",
+        "GHSA-aaaa-bbbb",
+        "ghsa-AAAA-cccc",
+    ];
+
+    /// (plugin, host, rated, CVEs) per finding.
+    type Spec = (u8, u8, bool, Vec<usize>);
+
+    fn finding((plugin, host, rated, cves): &Spec) -> conmon_core::model::Finding {
+        let mut f = nessus(&(100 + plugin).to_string(), HOSTS[usize::from(*host)], "2026-03-05", 7.5);
+        if !rated {
+            f.cvss.v3 = None;
+            f.scanner_severity = Some(ScannerSeverity::Info);
+        }
+        f.cves = cves.iter().map(|&i| CVES[i].into()).collect();
+        f
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+        #[test]
+        fn agrees_with_a_plain_reading_of_the_rule(
+            specs in prop::collection::vec((0u8..6, 0u8..5, prop::bool::weighted(0.8), prop::collection::vec(0usize..7, 0..3)), 1..25),
+            on_poam in prop::collection::vec(prop::bool::ANY, 25),
+            edits in prop::collection::vec((0u8..4, prop::collection::vec(0usize..7, 0..3), 0u8..16), 25),
+        ) {
+            let hosts: Vec<_> = HOSTS.iter().map(|h| host(h, "2026-03-05", true)).collect();
+            let set = scans(specs.iter().map(finding).collect(), hosts.clone());
+            let part = specs.iter().zip(&on_poam).filter(|(_, on)| **on).map(|(s, _)| finding(s)).collect();
+            let mut poam = clean_poam(&scans(part, hosts));
+            for (item, (op, cves, key)) in poam.items_mut().zip(edits.iter().cycle()) {
+                match op {
+                    1 => drop(item.assets.pop()),
+                    2 => item.cves = cves.iter().map(|&i| CVES[i].into()).collect(),
+                    3 => item.assets.iter_mut().for_each(|a| a.identifier = a.identifier.to_uppercase().as_str().into()),
+                    _ => {}
+                }
+                if *key < 6 {
+                    item.weakness_key = Some(format!("nessus:{}", 100 + key));
+                }
+            }
+            let issues = run(&poam, Some(&set), None, None);
+
+            let asset = |s: &str| s.trim().to_ascii_lowercase();
+            let cve = |s: &str| s.trim().to_ascii_uppercase();
+            let mut seen = HashSet::new();
+            let mut expect = Vec::new();
+            for f in &set.findings {
+                if f.cvss.v3.as_ref().map(Cvss::tenths).is_none() {
+                    continue;
+                }
+                let a = asset(&f.asset.identifier);
+                let on = poam.items().any(|i| {
+                    i.assets.iter().any(|x| asset(&x.identifier) == a)
+                        && (item_key(i) == f.weakness_key.as_str()
+                            || i.cves.iter().any(|c| f.cves.iter().any(|fc| cve(c) == cve(fc))))
+                });
+                if !on && seen.insert((f.weakness_key.to_string(), f.asset.identifier.clone())) {
+                    expect.push(format!("{} ({}) on `{}`", f.scanner_id, f.name, f.asset.identifier));
+                }
+            }
+            let got: Vec<&str> =
+                issues.iter().filter(|i| i.code == "scans.finding_not_on_poam").map(|i| i.message.as_str()).collect();
+            prop_assert_eq!(got.len(), expect.len(), "{:#?} against {:#?}", got, expect);
+            for (g, e) in got.iter().zip(&expect) {
+                prop_assert!(g.contains(e.as_str()), "{} against {}", g, e);
+            }
+        }
+    }
+}
+
 /// Under VDR an open item without evaluation facts has no clock: it is named
 /// (`vdr.facts_missing`) rather than silently left out of the past-due count. Rev5 does not ask.
 #[test]

@@ -103,6 +103,21 @@ fn late_remediation_tiers_count_aged_open_items_on_their_effective_status() {
     // Configuration findings never count (R4.9).
     let cfg = Poam { configuration_findings: items(10, "C", "2025-01-01", RiskRating::High), ..Poam::default() };
     assert!(!get(&eval(&cfg, &policy, &[], "2026-01-30", None), "late_high_cap").tripped);
+    // Highs and Moderates on one POA&M, counted in one pass. On 2026-03-03 the Highs are 61 days
+    // old (past both High tiers) and the Moderates 153 (past both Moderate tiers). H-0, adjusted
+    // to Moderate, is too young for a Moderate tier; the Moderate vendor dependency checked in on
+    // 2026-02-20 has a stopped clock and counts in neither. The four come first, in this order.
+    let mut moderates = vd.clone();
+    moderates.open[0].last_vendor_check_in_date = Some(d("2026-02-20"));
+    let mixed = Poam { open: [poam.open.clone(), moderates.open].concat(), ..Poam::default() };
+    let t = eval(&mixed, &policy, &[], "2026-03-03", None);
+    let codes: Vec<&str> = t.iter().take(4).map(|t| t.code.as_str()).collect();
+    assert_eq!(codes, ["late_high_dfr", "late_high_cap", "late_moderate_dfr", "late_moderate_cap"]);
+    assert_eq!(get(&t, "late_high_dfr").items, ["H-1", "H-2", "H-3", "H-4"]);
+    assert_eq!(get(&t, "late_high_cap").items, ["H-1", "H-2", "H-3", "H-4"]);
+    let nine: Vec<String> = (1..10).map(|i| format!("M-{i}")).collect();
+    assert_eq!(get(&t, "late_moderate_dfr").items, nine);
+    assert_eq!(get(&t, "late_moderate_cap").items, nine);
 }
 
 #[test]

@@ -95,52 +95,65 @@ fn share_near(value: f64, threshold: f64) -> bool {
     value < threshold && value >= 0.8 * threshold
 }
 
-#[allow(clippy::too_many_arguments)]
-fn late_trigger(
-    poam: &Poam,
-    policy: &Policy,
-    as_of: NaiveDate,
+/// One late-remediation trigger: the rating it counts, its tier, and how it is reported.
+struct LateSpec {
     rating: RiskRating,
     tier: LateTier,
-    code: &str,
-    name: &str,
+    code: &'static str,
+    name: &'static str,
     level: Level,
-) -> Trigger {
-    let mut items = Vec::new();
+}
+
+/// The late-remediation triggers, counted in one pass over the open items, each item's clock
+/// evaluated at most once (a High item aged past both tiers counts for both).
+fn late_triggers(poam: &Poam, policy: &Policy, as_of: NaiveDate, specs: &[LateSpec]) -> Vec<Trigger> {
+    let mut counted: Vec<Vec<String>> = specs.iter().map(|_| Vec::new()).collect();
     for item in &poam.open {
-        if item.effective_risk_rating() != rating {
+        let rating = item.effective_risk_rating();
+        if !specs.iter().any(|s| s.rating == rating) {
             continue;
         }
         let age = (as_of - item.original_detection_date).num_days();
-        if age <= i64::from(tier.age_days) {
-            continue;
-        }
-        let stopped =
-            sla::evaluate_outcome(item, policy, AsOf::date(as_of)).is_ok_and(|c| c.state == ClockState::Stopped);
-        if !stopped {
-            items.push(item.poam_id.clone());
+        let mut stopped = None;
+        for (spec, items) in specs.iter().zip(&mut counted) {
+            if spec.rating != rating || age <= i64::from(spec.tier.age_days) {
+                continue;
+            }
+            let stopped = *stopped.get_or_insert_with(|| {
+                sla::evaluate_outcome(item, policy, AsOf::date(as_of)).is_ok_and(|c| c.state == ClockState::Stopped)
+            });
+            if !stopped {
+                items.push(item.poam_id.clone());
+            }
         }
     }
-    let value = items.len() as f64;
-    let threshold = f64::from(tier.count);
-    let tripped = value >= threshold;
-    Trigger {
-        code: code.to_string(),
-        name: name.to_string(),
-        level,
-        tripped,
-        near: !tripped && value > 0.0 && value >= 0.8 * threshold,
-        value,
-        threshold,
-        message: format!(
-            "{} open {} item(s) aged more than {} days (threshold {})",
-            items.len(),
-            rating.as_template(),
-            tier.age_days,
-            tier.count
-        ),
-        items,
-    }
+    specs
+        .iter()
+        .zip(counted)
+        .map(|(spec, items)| {
+            let LateSpec { rating, tier, code, name, level } = *spec;
+            let value = items.len() as f64;
+            let threshold = f64::from(tier.count);
+            let tripped = value >= threshold;
+            Trigger {
+                code: code.to_string(),
+                name: name.to_string(),
+                level,
+                tripped,
+                near: !tripped && value > 0.0 && value >= 0.8 * threshold,
+                value,
+                threshold,
+                message: format!(
+                    "{} open {} item(s) aged more than {} days (threshold {})",
+                    items.len(),
+                    rating.as_template(),
+                    tier.age_days,
+                    tier.count
+                ),
+                items,
+            }
+        })
+        .collect()
 }
 
 /// Whether `code` tripped in a month of `history` within the six months before `as_of`.
@@ -173,48 +186,18 @@ pub struct TriggerInputs<'a> {
 pub fn evaluate(input: &TriggerInputs<'_>, as_of: NaiveDate) -> (Vec<Trigger>, MonthSummary) {
     let TriggerInputs { poam, scans, calendar, history, new_items, closed_items, policy } = *input;
     let t = &policy.late_trigger_thresholds;
-    let mut triggers = vec![
-        late_trigger(
-            poam,
-            policy,
-            as_of,
-            RiskRating::High,
-            t.high_dfr,
-            "late_high_dfr",
-            "Late Remediation High",
-            Level::Dfr,
-        ),
-        late_trigger(
-            poam,
-            policy,
-            as_of,
-            RiskRating::High,
-            t.high_cap,
-            "late_high_cap",
-            "Late Remediation High",
-            Level::Cap,
-        ),
-        late_trigger(
-            poam,
-            policy,
-            as_of,
-            RiskRating::Moderate,
-            t.moderate_dfr,
-            "late_moderate_dfr",
-            "Late Remediation Moderate",
-            Level::Dfr,
-        ),
-        late_trigger(
-            poam,
-            policy,
-            as_of,
-            RiskRating::Moderate,
-            t.moderate_cap,
-            "late_moderate_cap",
-            "Late Remediation Moderate",
-            Level::Cap,
-        ),
-    ];
+    let late = |rating, tier, code, name, level| LateSpec { rating, tier, code, name, level };
+    let mut triggers = late_triggers(
+        poam,
+        policy,
+        as_of,
+        &[
+            late(RiskRating::High, t.high_dfr, "late_high_dfr", "Late Remediation High", Level::Dfr),
+            late(RiskRating::High, t.high_cap, "late_high_cap", "Late Remediation High", Level::Cap),
+            late(RiskRating::Moderate, t.moderate_dfr, "late_moderate_dfr", "Late Remediation Moderate", Level::Dfr),
+            late(RiskRating::Moderate, t.moderate_cap, "late_moderate_cap", "Late Remediation Moderate", Level::Cap),
+        ],
+    );
 
     // Non-compliant scanning: unauthenticated hosts among the scanned hosts.
     let mut unauth_share = None;

@@ -148,6 +148,58 @@ fn a_20_mb_plugin_output_is_capped_with_a_marker_and_references_resolved() {
     assert_eq!(set.findings.len(), 5);
 }
 
+/// `read_path` and `stream_path` read a file's first 64 KiB to detect its format, then read it
+/// again from memory and the rest from disk through a 32 KiB buffer: a scan spanning the head
+/// and many refills, cut inside tags and texts wherever the sizes fall, reads as the same bytes
+/// read in memory do.
+#[test]
+fn a_file_of_many_read_buffers_reads_as_the_same_bytes_in_memory() {
+    let good = std::fs::read_to_string(fixture("nessus/two-hosts.nessus")).unwrap();
+    let (start, end) = (good.find("<ReportHost").unwrap(), good.find("</Report>").unwrap());
+    let mut doc = String::from(&good[..start]);
+    for i in 0..400 {
+        let hosts = good[start..end]
+            .replace("app01.example.gov", &format!("app{i}.example.gov"))
+            .replace("10.0.0.6", &format!("10.1.{}.{}", i / 200, i % 200));
+        doc.push_str(&hosts);
+    }
+    doc.push_str(&good[end..]);
+    assert!(doc.len() > 30 * 32 * 1024, "{}", doc.len());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many-buffers.nessus");
+    std::fs::write(&path, &doc).unwrap();
+    let label = path.display().to_string();
+
+    let in_memory = read_bytes(doc.as_bytes(), &label).unwrap();
+    assert_eq!(in_memory.findings.len(), 400 * 5);
+    assert_eq!(read_path(&path).unwrap(), in_memory);
+    let mut streamed = Vec::new();
+    let context = conmon_core::ingest::stream_path(&path, &mut |f| {
+        streamed.push(f);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!((streamed, context), (in_memory.findings, in_memory.context));
+}
+
+/// The format is detected from the file's first 64 KiB, more than one read buffer holds: a
+/// Trivy report whose `Results` key comes after 40 KB of metadata is still recognised.
+#[test]
+fn a_format_is_detected_from_the_first_64_kib_of_a_file() {
+    let pad = "x".repeat(40 * 1024);
+    let doc = format!(r#"{{"SchemaVersion":2,"Metadata":{{"Note":"{pad}"}},"ArtifactName":"app:1.0","Results":[]}}"#);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("late-keys.json");
+    std::fs::write(&path, &doc).unwrap();
+    let set = read_path(&path).unwrap();
+    assert_eq!(set.context.files.len(), 1);
+    assert_eq!(set.context.files[0].source_format, conmon_core::model::SourceFormat::Trivy);
+    // Past 64 KiB, the keys are not looked for.
+    let far = doc.replace(&pad, &"x".repeat(70 * 1024));
+    std::fs::write(&path, &far).unwrap();
+    assert_eq!(read_path(&path).unwrap_err().code(), "unsupported_format");
+}
+
 /// A deliberately different reading of a .nessus file: plain string scanning.
 struct Independent {
     hosts: usize,

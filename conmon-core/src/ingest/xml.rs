@@ -49,7 +49,10 @@ impl<R: std::io::BufRead> std::io::Read for NulGuard<R> {
 }
 
 impl<R: std::io::BufRead> NulGuard<R> {
-    #[inline]
+    // Always inlined, as `fill_buf` below: the fast path peeks at the buffer millions of times,
+    // and over a `BufReader<Chain<..>>` (the file's head, then the file) the compiler no longer
+    // inlined it on its own (callgrind at 100k findings: 2.5 million calls, 156 M instructions).
+    #[inline(always)]
     fn fill_buf_checked(&mut self) -> std::io::Result<&[u8]> {
         let buf = self.inner.fill_buf()?;
         // Most calls find the buffer already checked (callers peek at it many times between
@@ -66,7 +69,7 @@ impl<R: std::io::BufRead> NulGuard<R> {
 }
 
 impl<R: std::io::BufRead> std::io::BufRead for NulGuard<R> {
-    #[inline]
+    #[inline(always)]
     fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
         self.fill_buf_checked()
     }

@@ -183,7 +183,8 @@ fn a_file_of_many_read_buffers_reads_as_the_same_bytes_in_memory() {
 }
 
 /// The format is detected from the file's first 64 KiB, more than one read buffer holds: a
-/// Trivy report whose `Results` key comes after 40 KB of metadata is still recognised.
+/// Trivy report whose `ArtifactName` and `Results` keys come after 40 KB of metadata is still
+/// recognised (with only the first 32 KiB it would not be).
 #[test]
 fn a_format_is_detected_from_the_first_64_kib_of_a_file() {
     let pad = "x".repeat(40 * 1024);

@@ -7,8 +7,8 @@
 //! items, seconds per phase and in all, findings per second, and the process's peak resident
 //! memory (VmHWM), also as it stood after ingest. For a `.nessus` file it then times, in the same
 //! process, a bare quick-xml event loop over the same file through a buffer of the same size
-//! (32 KiB since session 24; 256 KiB before) (`xml_floor_s`): the cost of tokenising the bytes and nothing else, the floor under any
-//! quick-xml reader. `benches/scale.sh` runs both for several sizes beside the Python baseline.
+//! (`ingest::READ_BUFFER_BYTES`: 32 KiB since session 24, 256 KiB before) (`xml_floor_s`): the
+//! cost of tokenising the bytes and nothing else, the floor under any quick-xml reader. `benches/scale.sh` runs both for several sizes beside the Python baseline.
 //! `scale stream FILE` reads the file as `ingest::stream_path` does, dropping each finding as it
 //! comes, and prints the findings, seconds and peak memory: the reader's own cost, without the
 //! memory that keeping a million findings takes.
@@ -109,7 +109,8 @@ fn main() {
 /// Seconds for a bare quick-xml event loop over the file, read as `ingest::read_path` reads it.
 fn xml_floor(path: &Path) -> f64 {
     let start = Instant::now();
-    let file = std::io::BufReader::with_capacity(32 * 1024, std::fs::File::open(path).unwrap());
+    let file =
+        std::io::BufReader::with_capacity(conmon_core::ingest::READ_BUFFER_BYTES, std::fs::File::open(path).unwrap());
     std::hint::black_box(conmon_benches::quick_xml_events(file).unwrap());
     start.elapsed().as_secs_f64()
 }

@@ -180,8 +180,9 @@ const HEAD_BYTES: usize = 64 * 1024;
 /// the next part of the file into had been pushed out by then (a million findings write about
 /// a gigabyte), and the copy itself went to memory: at 1M findings, kernel time 0.82-1.08 s
 /// against 0.29-0.63 s with 32 KiB (benches/README.md, session 24). Smaller buffers cost more
-/// refills than they save (8 and 16 KiB were slower at 100k).
-const READ_BUFFER_BYTES: usize = 32 * 1024;
+/// refills than they save (8 and 16 KiB were slower at 100k). Public so that benches read the
+/// same way.
+pub const READ_BUFFER_BYTES: usize = 32 * 1024;
 
 /// Opens `path` and reads its head (up to [`HEAD_BYTES`], fewer only at the end of the file).
 fn open_with_head(path: &Path) -> Result<(Vec<u8>, std::fs::File)> {

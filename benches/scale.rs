@@ -12,6 +12,8 @@
 //! `scale stream FILE` reads the file as `ingest::stream_path` does, dropping each finding as it
 //! comes, and prints the findings, seconds and peak memory: the reader's own cost, without the
 //! memory that keeping a million findings takes.
+//! `scale floor FILE` times the bare quick-xml event loop alone (as `run` does after its job), so
+//! that a profiler sees it apart from the job.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
 use std::io::BufWriter;
@@ -51,6 +53,13 @@ fn main() {
             println!(
                 "{{\"findings\": {n}, \"stream_s\": {:.3}, \"peak_rss_mb\": {:.0}}}",
                 start.elapsed().as_secs_f64(),
+                conmon_benches::peak_rss_mb()
+            );
+        }
+        Some("floor") => {
+            println!(
+                "{{\"xml_floor_s\": {:.3}, \"peak_rss_mb\": {:.0}}}",
+                xml_floor(path),
                 conmon_benches::peak_rss_mb()
             );
         }
@@ -102,7 +111,9 @@ fn main() {
                 conmon_benches::peak_rss_mb()
             );
         }
-        _ => println!("usage: scale gen FILE N [nessus|inspector2] | scale run FILE | scale stream FILE"),
+        _ => println!(
+            "usage: scale gen FILE N [nessus|inspector2] | scale run FILE | scale stream FILE | scale floor FILE"
+        ),
     }
 }
 

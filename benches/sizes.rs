@@ -8,7 +8,7 @@
 //! | `clocks` | Rev5 clock evaluation with explanations | `detection + days` per item |
 //! | `validate` | the validation report against the scans | one pass over the items touching each required field |
 //! | `xlsx_write` / `xlsx_read` | the FedRAMP workbook written / read back | plain rust_xlsxwriter cells / calamine's raw range |
-//! | `oscal` | the OSCAL POA&M document | `serde_json` of the POA&M itself |
+//! | `oscal` | the OSCAL POA&M document as the monthly job writes it (`write_oscal`, one element at a time); `oscal/<n>/built` gives the same bytes from the whole document built first (`to_oscal`) | `serde_json` of the POA&M itself |
 //!
 //! Full run: `cargo bench -p conmon-benches --bench sizes` (sizes from `CONMON_BENCH_SIZES`,
 //! default `10000,100000,1000000`; the 1M workbook groups take minutes). Smoke:
@@ -211,8 +211,17 @@ fn bench(c: &mut Criterion) {
             })
         });
         drop(items);
+        // What the monthly job writes (`write_oscal`, one element at a time), and the same bytes
+        // from the whole document built first (`to_oscal`, as before session 25).
         group.bench_function(format!("oscal/{n}"), |b| {
-            b.iter(|| serde_json::to_vec(&oscal::to_oscal(black_box(&poam), &Default::default())).unwrap().len())
+            b.iter(|| {
+                let mut out = Vec::new();
+                oscal::write_oscal(black_box(&poam), &Default::default(), &mut out, "oscal-poam.json").unwrap();
+                out.len()
+            })
+        });
+        group.bench_function(format!("oscal/{n}/built"), |b| {
+            b.iter(|| serde_json::to_vec_pretty(&oscal::to_oscal(black_box(&poam), &Default::default())).unwrap().len())
         });
         group.bench_function(format!("oscal/{n}/baseline"), |b| {
             b.iter(|| serde_json::to_vec(black_box(&poam)).unwrap().len())

@@ -462,6 +462,65 @@ fn oscal_poam_validates_against_the_nist_schema() {
     }
 }
 
+/// `write_oscal` streams the document one array element at a time; its bytes are those of the
+/// document `to_oscal` builds, pretty-printed by serde_json, whatever the options and the POA&M
+/// (deviations of each kind, vendor dependencies, closed items, no CSP, no items, and text that
+/// holds the writer's own marker, which makes it build the document instead).
+#[test]
+fn oscal_written_in_pieces_is_the_built_document_byte_for_byte() {
+    use conmon_core::io::oscal::{OscalOptions, to_oscal, write_oscal};
+    use conmon_core::policy::OscalDeadline;
+    let check = |poam: &Poam, options: &OscalOptions, what: &str| {
+        let mut streamed = Vec::new();
+        write_oscal(poam, options, &mut streamed, "oscal-poam.json").unwrap();
+        let built = serde_json::to_vec_pretty(&to_oscal(poam, options)).unwrap();
+        if streamed != built {
+            let at = streamed.iter().zip(&built).position(|(a, b)| a != b).unwrap_or(streamed.len().min(built.len()));
+            let show =
+                |b: &[u8]| String::from_utf8_lossy(&b[at.saturating_sub(120)..(at + 120).min(b.len())]).into_owned();
+            panic!("{what}: differs at byte {at}:\nstreamed: {}\nbuilt:    {}", show(&streamed), show(&built));
+        }
+        streamed.len()
+    };
+    let with_ssp = OscalOptions {
+        ssp_href: Some("../ssp/ssp.json".to_string()),
+        fedramp_id: Some("F1234567890".to_string()),
+        deadline: OscalDeadline::DueDateMidnight,
+        ..Default::default()
+    };
+    for seed in [1, 2, 3] {
+        let mut poam = sample_poam(80, seed);
+        let kinds = |p: &Poam, f: fn(&PoamItem) -> bool| p.items().filter(|i| f(i)).count();
+        assert!(kinds(&poam, |i| i.vendor_dependency) > 0 && kinds(&poam, |i| i.is_closed()) > 0, "seed {seed}");
+        check(&poam, &OscalOptions::default(), "default options");
+        let len = check(&poam, &with_ssp, "an SSP, a FedRAMP ID, deadline at midnight");
+        assert!(len > 80 * 1000, "{len}");
+        poam.header.csp = String::new();
+        check(&poam, &OscalOptions::default(), "no CSP");
+    }
+    check(&Poam::default(), &OscalOptions::default(), "no items");
+    let mut marked = sample_poam(5, 4);
+    if let Some(item) = marked.open.first_mut() {
+        item.weakness_name = "\0conmon-oscal-risks\0".into();
+    }
+    check(&marked, &OscalOptions::default(), "a marker in an item's text");
+
+    // Each poam-item's related observations are exactly its item's observations.
+    let doc = to_oscal(&sample_poam(80, 5), &OscalOptions::default());
+    let p = &doc["plan-of-action-and-milestones"];
+    let observed: std::collections::HashSet<&str> =
+        p["observations"].as_array().unwrap().iter().map(|o| o["uuid"].as_str().unwrap()).collect();
+    let related: Vec<&str> = p["poam-items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|i| i["related-observations"].as_array().unwrap())
+        .map(|r| r["observation-uuid"].as_str().unwrap())
+        .collect();
+    assert_eq!(related.len(), observed.len());
+    assert!(related.iter().all(|u| observed.contains(u)));
+}
+
 /// FedRAMP's OSCAL POA&M Schematron, assertion `has-timely-completion-date`, on one risk of an
 /// exported document: `deadline < collected + P30D|P90D|P180D`, the duration chosen by the
 /// risk's last `impact` facet and `collected` read from its observation (C3).

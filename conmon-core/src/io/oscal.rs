@@ -164,17 +164,52 @@ fn risk_status(item: &PoamItem) -> &'static str {
     }
 }
 
-fn item_json(
-    item: &PoamItem,
-    ids: &Ids,
-    tools: &BTreeMap<String, String>,
-    assets: &BTreeMap<String, String>,
-    options: &OscalOptions,
-) -> (Vec<Value>, Value, Value) {
-    let key = item.poam_id.as_str();
-    let (obs_id, risk_id, item_id) = (ids.of("observation", key), ids.of("risk", key), ids.of("poam-item", key));
-    let title = line(&item.weakness_name, &line(&item.weakness_source_identifier, key));
+/// What every item's parts are built from: the UUID namespace, the UUIDs of the tools and of the
+/// assets (both listed in `local-definitions`), and the options.
+struct Ctx<'a> {
+    ids: Ids,
+    tools: BTreeMap<String, String>,
+    assets: BTreeMap<String, String>,
+    options: &'a OscalOptions,
+}
+
+impl Ctx<'_> {
+    fn new<'a>(poam: &Poam, options: &'a OscalOptions) -> Ctx<'a> {
+        let ids = Ids::new(&system_name(poam));
+        let mut tools: BTreeMap<String, String> = BTreeMap::new();
+        let mut assets: BTreeMap<String, String> = BTreeMap::new();
+        for item in poam.items() {
+            for s in sources(item) {
+                let uuid = ids.of("tool", &s);
+                tools.entry(s).or_insert(uuid);
+            }
+            for a in &item.assets {
+                if !assets.contains_key(a.identifier.as_str()) {
+                    assets.insert(String::from(a.identifier.as_str()), ids.of("asset", &a.identifier));
+                }
+            }
+        }
+        Ctx { ids, tools, assets, options }
+    }
+}
+
+fn system_name(poam: &Poam) -> String {
+    line(&poam.header.system_name, "Unnamed system")
+}
+
+/// An item's title and description, as its observation, risk and poam-item all give them.
+fn title_and_description(item: &PoamItem) -> (String, String) {
+    let title = line(&item.weakness_name, &line(&item.weakness_source_identifier, item.poam_id.as_str()));
     let description = multiline(&item.weakness_description, &title);
+    (title, description)
+}
+
+/// An item's observations: the detection, then one per deviation ([`deviation_observations`]).
+fn item_observations(item: &PoamItem, ctx: &Ctx<'_>) -> Vec<Value> {
+    let (ids, tools, assets) = (&ctx.ids, &ctx.tools, &ctx.assets);
+    let key = item.poam_id.as_str();
+    let obs_id = ids.of("observation", key);
+    let (title, description) = title_and_description(item);
     let actors: Vec<Value> = sources(item)
         .iter()
         .filter_map(|s| tools.get(s))
@@ -209,8 +244,15 @@ fn item_json(
     }
     let mut observations = vec![observation];
     observations.extend(deviation_observations(item, ids, &subjects));
+    observations
+}
 
-    // The risk.
+/// An item's risk.
+fn item_risk(item: &PoamItem, ctx: &Ctx<'_>) -> Value {
+    let (ids, tools, options) = (&ctx.ids, &ctx.tools, ctx.options);
+    let key = item.poam_id.as_str();
+    let (obs_id, risk_id) = (ids.of("observation", key), ids.of("risk", key));
+    let (title, description) = title_and_description(item);
     let mut props: Vec<Value> = item
         .controls
         .split([',', ';', '\n', ' '])
@@ -350,19 +392,43 @@ fn item_json(
         risk["risk-log"] = json!({});
         risk["risk-log"]["entries"] = Value::Array(log);
     }
+    risk
+}
 
-    // The item relates to its detection and to each deviation's observation; the risk only to the
-    // detection, whose `collected` FedRAMP's timeliness check reads.
-    let related: Vec<Value> = observations.iter().map(|o| json!({ "observation-uuid": o["uuid"] })).collect();
-    let poam_item = json!({
+/// An item's `poam-item`. It relates to the item's detection and to each deviation's observation
+/// (their UUIDs as [`item_observations`] gives them); the risk relates only to the detection,
+/// whose `collected` FedRAMP's timeliness check reads.
+fn item_entry(item: &PoamItem, ctx: &Ctx<'_>) -> Value {
+    let ids = &ctx.ids;
+    let key = item.poam_id.as_str();
+    let (risk_id, item_id) = (ids.of("risk", key), ids.of("poam-item", key));
+    let (title, description) = title_and_description(item);
+    let related: Vec<Value> = std::iter::once(ids.of("observation", key))
+        .chain(deviation_kinds(item).map(|kind| ids.of(&format!("observation-{kind}"), key)))
+        .map(|uuid| json!({ "observation-uuid": uuid }))
+        .collect();
+    json!({
         "uuid": item_id,
         "title": title,
         "description": description,
         "props": [prop("POAM-ID", key)],
         "related-observations": related,
         "related-risks": [{ "risk-uuid": risk_id }],
-    });
-    (observations, risk, poam_item)
+    })
+}
+
+/// The kinds of deviation observation an item has, in the order [`deviation_observations`]
+/// writes them.
+fn deviation_kinds(item: &PoamItem) -> impl Iterator<Item = &'static str> {
+    [
+        ("risk-adjustment", item.risk_adjustment),
+        ("false-positive", item.false_positive),
+        ("operational-requirement", item.operational_requirement),
+    ]
+    .into_iter()
+    .filter(|(_, flag)| deviation_value(*flag).is_some())
+    .map(|(kind, _)| kind)
+    .chain(item.vendor_dependency.then_some("vendor-dependency"))
 }
 
 /// One observation per deviation the item carries (R9.4 observation types, as in FedRAMP's OSCAL
@@ -422,25 +488,29 @@ fn deviation_observations(item: &PoamItem, ids: &Ids, subjects: &[Value]) -> Vec
     out
 }
 
-/// Builds the OSCAL POA&M document.
+/// Builds the OSCAL POA&M document. [`write_oscal`] writes the same document without holding it.
 pub fn to_oscal(poam: &Poam, options: &OscalOptions) -> Value {
-    let system = line(&poam.header.system_name, "Unnamed system");
-    let ids = Ids::new(&system);
-    let date = poam.header.poam_date.unwrap_or_default();
-    let mut tools: BTreeMap<String, String> = BTreeMap::new();
-    let mut assets: BTreeMap<String, String> = BTreeMap::new();
+    let ctx = Ctx::new(poam, options);
+    let n = poam.items().count();
+    let (mut observations, mut risks, mut items) =
+        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
     for item in poam.items() {
-        for s in sources(item) {
-            let uuid = ids.of("tool", &s);
-            tools.entry(s).or_insert(uuid);
-        }
-        for a in &item.assets {
-            if !assets.contains_key(a.identifier.as_str()) {
-                assets.insert(String::from(a.identifier.as_str()), ids.of("asset", &a.identifier));
-            }
-        }
+        observations.extend(item_observations(item, &ctx));
+        risks.push(item_risk(item, &ctx));
+        items.push(item_entry(item, &ctx));
     }
-    let components: Vec<Value> = tools
+    let observed = (!observations.is_empty()).then_some((Value::Array(observations), Value::Array(risks)));
+    document(poam, &ctx, Value::Array(items), observed)
+}
+
+/// The document around its three item arrays: `poam_items`, and `observations` and `risks` when
+/// there are any (both values are moved in).
+fn document(poam: &Poam, ctx: &Ctx<'_>, poam_items: Value, observed: Option<(Value, Value)>) -> Value {
+    let (ids, options) = (&ctx.ids, ctx.options);
+    let system = system_name(poam);
+    let date = poam.header.poam_date.unwrap_or_default();
+    let components: Vec<Value> = ctx
+        .tools
         .iter()
         .map(|(name, uuid)| {
             json!({
@@ -452,7 +522,8 @@ pub fn to_oscal(poam: &Poam, options: &OscalOptions) -> Value {
             })
         })
         .collect();
-    let inventory: Vec<Value> = assets
+    let inventory: Vec<Value> = ctx
+        .assets
         .iter()
         .map(|(id, uuid)| {
             json!({
@@ -462,15 +533,6 @@ pub fn to_oscal(poam: &Poam, options: &OscalOptions) -> Value {
             })
         })
         .collect();
-    let n = poam.items().count();
-    let (mut observations, mut risks, mut items) =
-        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
-    for item in poam.items() {
-        let (o, r, i) = item_json(item, &ids, &tools, &assets, options);
-        observations.extend(o);
-        risks.push(r);
-        items.push(i);
-    }
     let mut metadata = json!({
         "title": format!("{system} FedRAMP Plan of Action and Milestones (POA&M)"),
         "last-modified": datetime(date),
@@ -521,26 +583,126 @@ pub fn to_oscal(poam: &Poam, options: &OscalOptions) -> Value {
         "back-matter": { "resources": [ssp] },
     });
     doc["metadata"] = metadata;
-    doc["poam-items"] = Value::Array(items);
+    doc["poam-items"] = poam_items;
     if local.as_object().is_some_and(|o| !o.is_empty()) {
         doc["local-definitions"] = local;
     }
-    if !observations.is_empty() {
-        doc["observations"] = Value::Array(observations);
-        doc["risks"] = Value::Array(risks);
+    if let Some((observations, risks)) = observed {
+        doc["observations"] = observations;
+        doc["risks"] = risks;
     }
     let mut root = serde_json::Map::new();
     root.insert("plan-of-action-and-milestones".to_string(), doc);
     Value::Object(root)
 }
 
-/// Writes the OSCAL POA&M JSON to `writer`.
+/// The item arrays [`write_oscal`] writes one element at a time.
+#[derive(Clone, Copy)]
+enum Part {
+    Observations,
+    Risks,
+    PoamItems,
+}
+
+impl Part {
+    /// The string [`write_oscal`] puts where the array goes before it writes the rest of the
+    /// document (NUL bytes, which serde_json writes as `\u0000`, keep it apart from any text a
+    /// POA&M holds; it is checked to occur once).
+    fn marker(self) -> &'static str {
+        match self {
+            Part::Observations => "\0conmon-oscal-observations\0",
+            Part::Risks => "\0conmon-oscal-risks\0",
+            Part::PoamItems => "\0conmon-oscal-poam-items\0",
+        }
+    }
+}
+
+/// Writes the OSCAL POA&M JSON to `writer`: the text `serde_json::to_writer_pretty` gives for
+/// [`to_oscal`], byte for byte, without building the document. The document around the item
+/// arrays is built with a marker in place of each array, written, and each array is written where
+/// its marker is, one element at a time (each pretty-printed alone and indented to its place:
+/// pretty-printed JSON has no line break inside a string). Memory stays at one element's,
+/// where the whole document took several times the size of its text.
 ///
 /// # Errors
 /// An I/O error of `writer`.
-pub fn write_oscal<W: Write>(poam: &Poam, options: &OscalOptions, writer: W, label: &str) -> Result<()> {
-    serde_json::to_writer_pretty(writer, &to_oscal(poam, options))
-        .map_err(|e| Error::invalid(format!("writing OSCAL failed: {e}")).at(Location::file(label)))
+pub fn write_oscal<W: Write>(poam: &Poam, options: &OscalOptions, mut writer: W, label: &str) -> Result<()> {
+    let failed =
+        |e: &dyn std::fmt::Display| Error::invalid(format!("writing OSCAL failed: {e}")).at(Location::file(label));
+    let ctx = Ctx::new(poam, options);
+    let whole = |writer: W| serde_json::to_writer_pretty(writer, &to_oscal(poam, options)).map_err(|e| failed(&e));
+    if poam.items().next().is_none() {
+        return whole(writer);
+    }
+    let marker = |part: Part| Value::String(part.marker().to_string());
+    let frame = document(poam, &ctx, marker(Part::PoamItems), Some((marker(Part::Observations), marker(Part::Risks))));
+    let text = serde_json::to_string_pretty(&frame).map_err(|e| failed(&e))?;
+    let mut places = Vec::with_capacity(3);
+    for part in [Part::Observations, Part::Risks, Part::PoamItems] {
+        let quoted = serde_json::to_string(part.marker()).map_err(|e| failed(&e))?;
+        let mut found = text.match_indices(quoted.as_str());
+        match (found.next(), found.next()) {
+            (Some((at, _)), None) => places.push((at, quoted.len(), part)),
+            // A POA&M text holding a marker: build the document instead.
+            _ => return whole(writer),
+        }
+    }
+    places.sort_by_key(|&(at, ..)| at);
+    let mut scratch = Vec::new();
+    let mut from = 0;
+    for (at, len, part) in places {
+        let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let indent = text[line_start..].bytes().take_while(|&b| b == b' ').count();
+        write_array(&mut writer, &text[from..at], indent, &mut scratch, poam, &ctx, part).map_err(|e| failed(&e))?;
+        from = at + len;
+    }
+    writer.write_all(&text.as_bytes()[from..]).map_err(|e| failed(&e))
+}
+
+/// Writes `before`, then the array `part` as the pretty printer would at a key indented by
+/// `indent` spaces.
+fn write_array<W: Write>(
+    w: &mut W,
+    before: &str,
+    indent: usize,
+    scratch: &mut Vec<u8>,
+    poam: &Poam,
+    ctx: &Ctx<'_>,
+    part: Part,
+) -> std::io::Result<()> {
+    // The pretty printer indents by two spaces a level: elements one level in from their key.
+    let pad = vec![b' '; indent + 2];
+    w.write_all(before.as_bytes())?;
+    w.write_all(b"[")?;
+    let mut first = true;
+    let mut element = |w: &mut W, value: &Value| -> std::io::Result<()> {
+        scratch.clear();
+        serde_json::to_writer_pretty(&mut *scratch, value)?;
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        first = false;
+        for (i, line) in scratch.split(|&b| b == b'\n').enumerate() {
+            if i > 0 {
+                w.write_all(b"\n")?;
+            }
+            w.write_all(&pad)?;
+            w.write_all(line)?;
+        }
+        Ok(())
+    };
+    for item in poam.items() {
+        match part {
+            Part::Observations => {
+                for o in item_observations(item, ctx) {
+                    element(w, &o)?;
+                }
+            }
+            Part::Risks => element(w, &item_risk(item, ctx))?,
+            Part::PoamItems => element(w, &item_entry(item, ctx))?,
+        }
+    }
+    w.write_all(b"\n")?;
+    w.write_all(&pad[..indent])?;
+    w.write_all(b"]")
 }
 
 /// Writes the OSCAL POA&M JSON to `path` atomically.

@@ -620,9 +620,9 @@ impl Part {
 /// Writes the OSCAL POA&M JSON to `writer`: the text `serde_json::to_writer_pretty` gives for
 /// [`to_oscal`], byte for byte, without building the document. The document around the item
 /// arrays is built with a marker in place of each array, written, and each array is written where
-/// its marker is, one element at a time (each pretty-printed alone and indented to its place:
-/// pretty-printed JSON has no line break inside a string). Memory stays at one element's,
-/// where the whole document took several times the size of its text.
+/// its marker is, one element at a time (each pretty-printed from its own depth, [`Pretty`]).
+/// Memory stays at one element's, where the whole document took several times the size of its
+/// text.
 ///
 /// # Errors
 /// An I/O error of `writer`.
@@ -648,12 +648,11 @@ pub fn write_oscal<W: Write>(poam: &Poam, options: &OscalOptions, mut writer: W,
         }
     }
     places.sort_by_key(|&(at, ..)| at);
-    let mut scratch = Vec::new();
     let mut from = 0;
     for (at, len, part) in places {
         let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
         let indent = text[line_start..].bytes().take_while(|&b| b == b' ').count();
-        write_array(&mut writer, &text[from..at], indent, &mut scratch, poam, &ctx, part).map_err(|e| failed(&e))?;
+        write_array(&mut writer, &text[from..at], indent, poam, &ctx, part).map_err(|e| failed(&e))?;
         from = at + len;
     }
     writer.write_all(&text.as_bytes()[from..]).map_err(|e| failed(&e))
@@ -665,28 +664,21 @@ fn write_array<W: Write>(
     w: &mut W,
     before: &str,
     indent: usize,
-    scratch: &mut Vec<u8>,
     poam: &Poam,
     ctx: &Ctx<'_>,
     part: Part,
 ) -> std::io::Result<()> {
+    use serde::Serialize;
     // The pretty printer indents by two spaces a level: elements one level in from their key.
-    let pad = vec![b' '; indent + 2];
+    let level = indent / 2 + 1;
     w.write_all(before.as_bytes())?;
     w.write_all(b"[")?;
     let mut first = true;
     let mut element = |w: &mut W, value: &Value| -> std::io::Result<()> {
-        scratch.clear();
-        serde_json::to_writer_pretty(&mut *scratch, value)?;
         w.write_all(if first { b"\n" } else { b",\n" })?;
         first = false;
-        for (i, line) in scratch.split(|&b| b == b'\n').enumerate() {
-            if i > 0 {
-                w.write_all(b"\n")?;
-            }
-            w.write_all(&pad)?;
-            w.write_all(line)?;
-        }
+        Pretty::pad(w, level)?;
+        value.serialize(&mut serde_json::Serializer::with_formatter(&mut *w, Pretty { level, has_value: false }))?;
         Ok(())
     };
     for item in poam.items() {
@@ -701,8 +693,81 @@ fn write_array<W: Write>(
         }
     }
     w.write_all(b"\n")?;
-    w.write_all(&pad[..indent])?;
+    Pretty::pad(w, level - 1)?;
     w.write_all(b"]")
+}
+
+/// serde_json's pretty printing (`PrettyFormatter`: two spaces a level, `": "` after a key, an
+/// empty array or object as `[]` or `{}`), starting `level` levels in, so that a value written
+/// alone lands where it would inside the whole document.
+struct Pretty {
+    level: usize,
+    has_value: bool,
+}
+
+impl Pretty {
+    fn pad<W: ?Sized + Write>(w: &mut W, level: usize) -> std::io::Result<()> {
+        const SPACES: &[u8; 64] = &[b' '; 64];
+        let mut n = level * 2;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            w.write_all(&SPACES[..k])?;
+            n -= k;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            w.write_all(b"\n")?;
+            Pretty::pad(w, self.level)?;
+        }
+        w.write_all(bracket)
+    }
+
+    fn next<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        Pretty::pad(w, self.level)
+    }
+}
+
+impl serde_json::ser::Formatter for Pretty {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"[")
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"]")
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        self.next(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"{")
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"}")
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        self.next(w, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 /// Writes the OSCAL POA&M JSON to `path` atomically.

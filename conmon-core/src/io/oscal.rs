@@ -490,17 +490,21 @@ fn deviation_observations(item: &PoamItem, ids: &Ids, subjects: &[Value]) -> Vec
 
 /// Builds the OSCAL POA&M document. [`write_oscal`] writes the same document without holding it.
 pub fn to_oscal(poam: &Poam, options: &OscalOptions) -> Value {
-    let ctx = Ctx::new(poam, options);
+    build(poam, &Ctx::new(poam, options))
+}
+
+/// [`to_oscal`] with its context made.
+fn build(poam: &Poam, ctx: &Ctx<'_>) -> Value {
     let n = poam.items().count();
     let (mut observations, mut risks, mut items) =
         (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
     for item in poam.items() {
-        observations.extend(item_observations(item, &ctx));
-        risks.push(item_risk(item, &ctx));
-        items.push(item_entry(item, &ctx));
+        observations.extend(item_observations(item, ctx));
+        risks.push(item_risk(item, ctx));
+        items.push(item_entry(item, ctx));
     }
     let observed = (!observations.is_empty()).then_some((Value::Array(observations), Value::Array(risks)));
-    document(poam, &ctx, Value::Array(items), observed)
+    document(poam, ctx, Value::Array(items), observed)
 }
 
 /// The document around its three item arrays: `poam_items`, and `observations` and `risks` when
@@ -630,7 +634,7 @@ pub fn write_oscal<W: Write>(poam: &Poam, options: &OscalOptions, mut writer: W,
     let failed =
         |e: &dyn std::fmt::Display| Error::invalid(format!("writing OSCAL failed: {e}")).at(Location::file(label));
     let ctx = Ctx::new(poam, options);
-    let whole = |writer: W| serde_json::to_writer_pretty(writer, &to_oscal(poam, options)).map_err(|e| failed(&e));
+    let whole = |writer: W| serde_json::to_writer_pretty(writer, &build(poam, &ctx)).map_err(|e| failed(&e));
     if poam.items().next().is_none() {
         return whole(writer);
     }
@@ -651,35 +655,30 @@ pub fn write_oscal<W: Write>(poam: &Poam, options: &OscalOptions, mut writer: W,
     let mut from = 0;
     for (at, len, part) in places {
         let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-        let indent = text[line_start..].bytes().take_while(|&b| b == b' ').count();
-        write_array(&mut writer, &text[from..at], indent, poam, &ctx, part).map_err(|e| failed(&e))?;
+        // Two spaces a level.
+        let level = text[line_start..].bytes().take_while(|&b| b == b' ').count() / 2;
+        writer.write_all(&text.as_bytes()[from..at]).map_err(|e| failed(&e))?;
+        write_array(&mut writer, level, poam, &ctx, part).map_err(|e| failed(&e))?;
         from = at + len;
     }
     writer.write_all(&text.as_bytes()[from..]).map_err(|e| failed(&e))
 }
 
-/// Writes `before`, then the array `part` as the pretty printer would at a key indented by
-/// `indent` spaces.
-fn write_array<W: Write>(
-    w: &mut W,
-    before: &str,
-    indent: usize,
-    poam: &Poam,
-    ctx: &Ctx<'_>,
-    part: Part,
-) -> std::io::Result<()> {
+/// Writes the array `part` as the pretty printer would as the value of a key `level` levels in.
+fn write_array<W: Write>(w: &mut W, level: usize, poam: &Poam, ctx: &Ctx<'_>, part: Part) -> std::io::Result<()> {
     use serde::Serialize;
-    // The pretty printer indents by two spaces a level: elements one level in from their key.
-    let level = indent / 2 + 1;
-    w.write_all(before.as_bytes())?;
-    w.write_all(b"[")?;
+    use serde_json::ser::Formatter;
+    let mut array = Pretty { level, has_value: false };
+    array.begin_array(w)?;
     let mut first = true;
     let mut element = |w: &mut W, value: &Value| -> std::io::Result<()> {
-        w.write_all(if first { b"\n" } else { b",\n" })?;
+        array.begin_array_value(w, first)?;
         first = false;
-        Pretty::pad(w, level)?;
-        value.serialize(&mut serde_json::Serializer::with_formatter(&mut *w, Pretty { level, has_value: false }))?;
-        Ok(())
+        value.serialize(&mut serde_json::Serializer::with_formatter(
+            &mut *w,
+            Pretty { level: level + 1, has_value: false },
+        ))?;
+        array.end_array_value(w)
     };
     for item in poam.items() {
         match part {
@@ -692,9 +691,7 @@ fn write_array<W: Write>(
             Part::PoamItems => element(w, &item_entry(item, ctx))?,
         }
     }
-    w.write_all(b"\n")?;
-    Pretty::pad(w, level - 1)?;
-    w.write_all(b"]")
+    array.end_array(w)
 }
 
 /// serde_json's pretty printing (`PrettyFormatter`: two spaces a level, `": "` after a key, an

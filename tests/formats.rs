@@ -519,6 +519,14 @@ fn oscal_written_in_pieces_is_the_built_document_byte_for_byte() {
         .collect();
     assert_eq!(related.len(), observed.len());
     assert!(related.iter().all(|u| observed.contains(u)));
+
+    // `local-definitions` lists the tools and the assets in the order of their names, whatever
+    // order the maps behind them hold them in.
+    let local = &p["local-definitions"];
+    for (list, key) in [("components", "title"), ("inventory-items", "description")] {
+        let names: Vec<&str> = local[list].as_array().unwrap().iter().map(|c| c[key].as_str().unwrap()).collect();
+        assert!(names.len() > 1 && names.windows(2).all(|w| w[0] < w[1]), "{list}: {names:?}");
+    }
 }
 
 /// FedRAMP's OSCAL POA&M Schematron, assertion `has-timely-completion-date`, on one risk of an

@@ -13,11 +13,13 @@
 //! UUIDs are name-based (v5) from the system name and the POA&M ID, so exporting the same POA&M
 //! twice gives the same document, and a risk keeps its UUID month after month.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::io::Write;
 use std::path::Path;
 
 use chrono::NaiveDate;
+use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -65,8 +67,30 @@ impl OscalOptions {
 
 /// A single-line, trimmed, non-empty string (OSCAL `string` / `markup-line`), or `fallback`.
 fn line(s: &str, fallback: &str) -> String {
+    if is_one_line(s) {
+        return s.to_string();
+    }
     let one: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if one.is_empty() { fallback.to_string() } else { one }
+}
+
+/// Whether `s` is already what [`line`] makes of it: non-empty ASCII without a line break, tab
+/// or other whitespace than single spaces between words (most names and identifiers), so that
+/// it is copied without being split and joined again.
+fn is_one_line(s: &str) -> bool {
+    // Whether the byte before was a space, or there is none: a space there would be leading or
+    // doubled.
+    let mut after_space = true;
+    for &b in s.as_bytes() {
+        match b {
+            b' ' if after_space => return false,
+            b' ' => after_space = true,
+            b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x80.. => return false,
+            _ => after_space = false,
+        }
+    }
+    // Empty, or ending in a space.
+    !after_space
 }
 
 /// Multi-line markup: kept, or `fallback` when blank.
@@ -93,7 +117,7 @@ fn deadline(d: NaiveDate, how: OscalDeadline) -> String {
 }
 
 fn prop(name: &str, value: &str) -> Value {
-    json!({ "name": name, "ns": FEDRAMP_NS, "value": line(value, "none") })
+    to_value(&Prop::new(name, value))
 }
 
 fn rating_value(r: RiskRating) -> &'static str {
@@ -122,32 +146,229 @@ impl Ids {
         Ids { ns: Uuid::new_v5(&base, system.as_bytes()) }
     }
     fn of(&self, kind: &str, key: &str) -> String {
-        let mut name = String::with_capacity(kind.len() + key.len() + 1);
-        name.push_str(kind);
-        name.push('/');
-        name.push_str(key);
-        Uuid::new_v5(&self.ns, name.as_bytes()).to_string()
+        // The name `kind/key`, on the stack when it fits (POA&M IDs and asset names do).
+        let mut buf = [0u8; 128];
+        let n = kind.len() + 1 + key.len();
+        let uuid = match buf.get_mut(..n) {
+            Some(name) => {
+                name[..kind.len()].copy_from_slice(kind.as_bytes());
+                name[kind.len()] = b'/';
+                name[kind.len() + 1..].copy_from_slice(key.as_bytes());
+                Uuid::new_v5(&self.ns, name)
+            }
+            None => Uuid::new_v5(&self.ns, format!("{kind}/{key}").as_bytes()),
+        };
+        uuid.hyphenated().encode_lower(&mut Uuid::encode_buffer()).to_owned()
     }
 }
 
-fn facets(rating: RiskRating, state: &str) -> Vec<Value> {
-    ["likelihood", "impact"]
-        .iter()
-        .map(|name| {
-            json!({
-                "name": name,
-                "system": "https://fedramp.gov",
-                "value": rating_value(rating),
-                "props": [{ "name": "state", "ns": FEDRAMP_NS, "value": state }]
-            })
-        })
-        .collect()
+// The parts of an item, typed. Each type declares its fields in alphabetical order (bytewise, as
+// serde_json's `Value` orders its keys), so that an element written directly and the same element
+// turned into a `Value` by `to_value` print the same text; `write_oscal` relies on it, and
+// `oscal_written_in_pieces_is_the_built_document_byte_for_byte` checks it.
+
+/// A FedRAMP prop.
+#[derive(Serialize)]
+struct Prop<'a> {
+    name: &'a str,
+    ns: &'static str,
+    value: String,
+}
+
+impl<'a> Prop<'a> {
+    /// The value as one trimmed line, `none` when blank.
+    fn new(name: &'a str, value: &str) -> Prop<'a> {
+        Prop { name, ns: FEDRAMP_NS, value: line(value, "none") }
+    }
+}
+
+#[derive(Serialize)]
+struct Actor<'a> {
+    #[serde(rename = "actor-uuid")]
+    actor_uuid: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct Origin<'a> {
+    actors: Vec<Actor<'a>>,
+}
+
+#[derive(Serialize)]
+struct Subject<'a> {
+    #[serde(rename = "subject-uuid")]
+    subject_uuid: &'a str,
+    title: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct Described {
+    description: String,
+}
+
+#[derive(Serialize)]
+struct Observation<'a> {
+    collected: String,
+    description: String,
+    methods: [&'static str; 1],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    origins: Option<[Origin<'a>; 1]>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    props: Vec<Prop<'a>>,
+    #[serde(rename = "relevant-evidence", skip_serializing_if = "Option::is_none")]
+    relevant_evidence: Option<[Described; 1]>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    subjects: &'a [Subject<'a>],
+    title: String,
+    types: [&'static str; 1],
+    uuid: String,
+}
+
+#[derive(Serialize)]
+struct Facet<'a> {
+    name: &'static str,
+    props: [Prop<'a>; 1],
+    system: &'static str,
+    value: &'static str,
+}
+
+#[derive(Serialize)]
+struct Characterization<'a> {
+    facets: Vec<Facet<'a>>,
+    origin: Origin<'a>,
+}
+
+#[derive(Serialize)]
+struct ObservationRef {
+    #[serde(rename = "observation-uuid")]
+    observation_uuid: String,
+}
+
+#[derive(Serialize)]
+struct RiskRef {
+    #[serde(rename = "risk-uuid")]
+    risk_uuid: String,
+}
+
+#[derive(Serialize)]
+struct MitigatingFactor {
+    description: String,
+    uuid: String,
+}
+
+#[derive(Serialize)]
+struct OnDate {
+    date: String,
+}
+
+#[derive(Serialize)]
+struct Timing {
+    #[serde(rename = "on-date")]
+    on_date: OnDate,
+}
+
+#[derive(Serialize)]
+struct Task {
+    description: String,
+    timing: Timing,
+    title: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    uuid: String,
+}
+
+#[derive(Serialize)]
+struct Remediation {
+    description: String,
+    lifecycle: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tasks: Vec<Task>,
+    title: &'static str,
+    uuid: String,
+}
+
+#[derive(Serialize)]
+struct LogEntry<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    props: Vec<Prop<'a>>,
+    start: String,
+    #[serde(rename = "status-change", skip_serializing_if = "Option::is_none")]
+    status_change: Option<&'static str>,
+    title: String,
+    uuid: String,
+}
+
+#[derive(Serialize)]
+struct RiskLog<'a> {
+    entries: Vec<LogEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct ThreatId {
+    id: String,
+    system: &'static str,
+}
+
+#[derive(Serialize)]
+struct Risk<'a> {
+    characterizations: [Characterization<'a>; 1],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deadline: Option<String>,
+    description: String,
+    #[serde(rename = "mitigating-factors", skip_serializing_if = "Option::is_none")]
+    mitigating_factors: Option<[MitigatingFactor; 1]>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    props: Vec<Prop<'a>>,
+    #[serde(rename = "related-observations")]
+    related_observations: [ObservationRef; 1],
+    remediations: [Remediation; 2],
+    #[serde(rename = "risk-log", skip_serializing_if = "Option::is_none")]
+    risk_log: Option<RiskLog<'a>>,
+    statement: String,
+    status: &'static str,
+    #[serde(rename = "threat-ids", skip_serializing_if = "Vec::is_empty")]
+    threat_ids: Vec<ThreatId>,
+    title: String,
+    uuid: String,
+}
+
+/// An item's `poam-item`.
+#[derive(Serialize)]
+struct ItemEntry<'a> {
+    description: String,
+    props: [Prop<'a>; 1],
+    #[serde(rename = "related-observations")]
+    related_observations: Vec<ObservationRef>,
+    #[serde(rename = "related-risks")]
+    related_risks: [RiskRef; 1],
+    title: String,
+    uuid: String,
+}
+
+/// The likelihood and impact facets of a rating, in the state `initial` or `adjusted`.
+fn facets(rating: RiskRating, state: &'static str) -> [Facet<'static>; 2] {
+    ["likelihood", "impact"].map(|name| Facet {
+        name,
+        props: [Prop { name: "state", ns: FEDRAMP_NS, value: state.to_string() }],
+        system: "https://fedramp.gov",
+        value: rating_value(rating),
+    })
 }
 
 /// The detector sources of an item, one per line of column E.
 fn sources(item: &PoamItem) -> Vec<String> {
     let v: Vec<String> = item.weakness_detector_source.lines().map(|l| line(l, "")).filter(|l| !l.is_empty()).collect();
     if v.is_empty() { vec!["Unknown source".to_string()] } else { v }
+}
+
+/// The tool actors of an item: its detector sources' components.
+fn tool_actors<'a>(sources: &[String], ctx: &'a Ctx<'_>) -> Vec<Actor<'a>> {
+    sources.iter().filter_map(|s| ctx.tools.get(s)).map(|uuid| Actor { actor_uuid: uuid, kind: "tool" }).collect()
 }
 
 fn risk_status(item: &PoamItem) -> &'static str {
@@ -164,33 +385,44 @@ fn risk_status(item: &PoamItem) -> &'static str {
     }
 }
 
-/// What every item's parts are built from: the UUID namespace, the UUIDs of the tools and of the
-/// assets (both listed in `local-definitions`), and the options.
+/// What every item's parts are built from: the UUID namespace, the UUIDs of the tools (by
+/// detector source) and of the assets (by identifier), both listed in `local-definitions`, and the
+/// options. The maps are looked up once per asset of every item: hashed, not ordered; the
+/// document lists their entries sorted ([`sorted`]).
 struct Ctx<'a> {
     ids: Ids,
-    tools: BTreeMap<String, String>,
-    assets: BTreeMap<String, String>,
+    tools: HashMap<String, String, FoldState>,
+    assets: HashMap<&'a str, String, FoldState>,
     options: &'a OscalOptions,
 }
 
-impl Ctx<'_> {
-    fn new<'a>(poam: &Poam, options: &'a OscalOptions) -> Ctx<'a> {
+type FoldState = foldhash::fast::RandomState;
+
+impl<'a> Ctx<'a> {
+    fn new(poam: &'a Poam, options: &'a OscalOptions) -> Ctx<'a> {
         let ids = Ids::new(&system_name(poam));
-        let mut tools: BTreeMap<String, String> = BTreeMap::new();
-        let mut assets: BTreeMap<String, String> = BTreeMap::new();
+        let mut tools: HashMap<String, String, FoldState> = HashMap::default();
+        let mut assets: HashMap<&'a str, String, FoldState> = HashMap::default();
         for item in poam.items() {
             for s in sources(item) {
-                let uuid = ids.of("tool", &s);
-                tools.entry(s).or_insert(uuid);
+                if let Entry::Vacant(tool) = tools.entry(s) {
+                    let uuid = ids.of("tool", tool.key());
+                    tool.insert(uuid);
+                }
             }
             for a in &item.assets {
-                if !assets.contains_key(a.identifier.as_str()) {
-                    assets.insert(String::from(a.identifier.as_str()), ids.of("asset", &a.identifier));
-                }
+                assets.entry(a.identifier.as_str()).or_insert_with(|| ids.of("asset", &a.identifier));
             }
         }
         Ctx { ids, tools, assets, options }
     }
+}
+
+/// A map's entries in the order of their keys.
+fn sorted<K: AsRef<str>>(map: &HashMap<K, String, FoldState>) -> Vec<(&str, &str)> {
+    let mut entries: Vec<(&str, &str)> = map.iter().map(|(k, v)| (k.as_ref(), v.as_str())).collect();
+    entries.sort_unstable_by_key(|&(k, _)| k);
+    entries
 }
 
 fn system_name(poam: &Poam) -> String {
@@ -204,61 +436,58 @@ fn title_and_description(item: &PoamItem) -> (String, String) {
     (title, description)
 }
 
-/// An item's observations: the detection, then one per deviation ([`deviation_observations`]).
-fn item_observations(item: &PoamItem, ctx: &Ctx<'_>) -> Vec<Value> {
-    let (ids, tools, assets) = (&ctx.ids, &ctx.tools, &ctx.assets);
+/// An item's observations, each passed to `emit`: the detection, then one per deviation
+/// ([`deviation_observations`]).
+fn item_observations<E>(
+    item: &PoamItem,
+    ctx: &Ctx<'_>,
+    emit: &mut impl FnMut(&Observation<'_>) -> Result<(), E>,
+) -> Result<(), E> {
     let key = item.poam_id.as_str();
-    let obs_id = ids.of("observation", key);
     let (title, description) = title_and_description(item);
-    let actors: Vec<Value> = sources(item)
-        .iter()
-        .filter_map(|s| tools.get(s))
-        .map(|uuid| json!({ "type": "tool", "actor-uuid": uuid }))
-        .collect();
-    let method =
-        if sources(item).iter().any(|s| s.to_ascii_lowercase().contains("assessment")) { "EXAMINE" } else { "TEST" };
-    let subjects: Vec<Value> = item
+    let sources = sources(item);
+    let method = if sources.iter().any(|s| s.to_ascii_lowercase().contains("assessment")) { "EXAMINE" } else { "TEST" };
+    let subjects: Vec<Subject<'_>> = item
         .assets
         .iter()
         .filter_map(|a| {
-            let uuid = assets.get(a.identifier.as_str())?;
-            Some(
-                json!({ "subject-uuid": uuid, "type": "inventory-item", "title": line(&a.to_string(), &a.identifier) }),
-            )
+            let uuid = ctx.assets.get(a.identifier.as_str())?;
+            let title = a.to_string();
+            let title = if is_one_line(&title) { title } else { line(&title, &a.identifier) };
+            Some(Subject { subject_uuid: uuid, title, kind: "inventory-item" })
         })
         .collect();
-    let mut observation = json!({
-        "uuid": obs_id,
-        "title": title,
-        "description": description,
-        "methods": [method],
-        "types": ["finding"],
-        "origins": [{ "actors": actors }],
-        "collected": datetime(item.original_detection_date),
-    });
-    if !subjects.is_empty() {
-        observation["subjects"] = Value::Array(subjects.clone());
-    }
-    if !item.weakness_source_identifier.trim().is_empty() {
-        observation["props"] = json!([prop("scanner-vulnerability-id", &item.weakness_source_identifier)]);
-    }
-    let mut observations = vec![observation];
-    observations.extend(deviation_observations(item, ids, &subjects));
-    observations
+    let props = if item.weakness_source_identifier.trim().is_empty() {
+        Vec::new()
+    } else {
+        vec![Prop::new("scanner-vulnerability-id", &item.weakness_source_identifier)]
+    };
+    emit(&Observation {
+        collected: datetime(item.original_detection_date),
+        description,
+        methods: [method],
+        origins: Some([Origin { actors: tool_actors(&sources, ctx) }]),
+        props,
+        relevant_evidence: None,
+        subjects: &subjects,
+        title,
+        types: ["finding"],
+        uuid: ctx.ids.of("observation", key),
+    })?;
+    deviation_observations(item, &ctx.ids, &subjects, emit)
 }
 
 /// An item's risk.
-fn item_risk(item: &PoamItem, ctx: &Ctx<'_>) -> Value {
-    let (ids, tools, options) = (&ctx.ids, &ctx.tools, ctx.options);
+fn item_risk<'a>(item: &'a PoamItem, ctx: &'a Ctx<'_>) -> Risk<'a> {
+    let (ids, options) = (&ctx.ids, ctx.options);
     let key = item.poam_id.as_str();
-    let (obs_id, risk_id) = (ids.of("observation", key), ids.of("risk", key));
     let (title, description) = title_and_description(item);
-    let mut props: Vec<Value> = item
+    let mut props: Vec<Prop<'a>> = item
         .controls
         .split([',', ';', '\n', ' '])
         .map(str::trim)
         .filter(|c| !c.is_empty())
-        .map(|c| prop("impacted-control-id", &c.to_ascii_lowercase()))
+        .map(|c| Prop::new("impacted-control-id", &c.to_ascii_lowercase()))
         .collect();
     for (name, flag) in [
         ("risk-adjustment", item.risk_adjustment),
@@ -266,155 +495,146 @@ fn item_risk(item: &PoamItem, ctx: &Ctx<'_>) -> Value {
         ("operational-requirement", item.operational_requirement),
     ] {
         if let Some(v) = deviation_value(flag) {
-            props.push(prop(name, v));
+            props.push(Prop::new(name, v));
         }
     }
     if item.vendor_dependency {
-        props.push(prop("vendor-dependency", if item.is_closed() { "resolved" } else { "tracking" }));
+        props.push(Prop::new("vendor-dependency", if item.is_closed() { "resolved" } else { "tracking" }));
         if let Some(p) = &item.vendor_dependent_product_name {
-            props.push(prop("vendor-dependent-product", p));
+            props.push(Prop::new("vendor-dependent-product", p));
         }
     }
     if item.kev {
-        props.push(prop("kev-catalog", "yes"));
+        props.push(Prop::new("kev-catalog", "yes"));
         if let Some(d) = item.kev_due_date {
-            props.push(prop("kev-due-date", &d.to_string()));
+            props.push(Prop::new("kev-due-date", &d.to_string()));
         }
     }
-    let mut characterization_facets = facets(item.original_risk_rating, "initial");
+    let mut characterization_facets = Vec::from(facets(item.original_risk_rating, "initial"));
     if item.risk_adjustment == DeviationFlag::Yes
         && let Some(adj) = item.adjusted_risk_rating
     {
         characterization_facets.extend(facets(adj, "adjusted"));
     }
-    let tool_actors: Vec<Value> = sources(item)
+    // A threat id is a URI: the CVE record's address.
+    let threat_ids: Vec<ThreatId> = item
+        .cves
         .iter()
-        .filter_map(|s| tools.get(s))
-        .map(|uuid| json!({ "type": "tool", "actor-uuid": uuid }))
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .map(|c| ThreatId { id: format!("https://www.cve.org/CVERecord?id={c}"), system: "https://www.cve.org" })
         .collect();
-    let mut risk = json!({
-        "uuid": risk_id,
-        "title": title,
-        "description": description,
-        "statement": multiline(&item.overall_remediation_plan, &description),
-        "status": risk_status(item),
-        "characterizations": [{ "origin": { "actors": tool_actors }, "facets": characterization_facets }],
-        "related-observations": [{ "observation-uuid": obs_id }],
-    });
-    if !props.is_empty() {
-        risk["props"] = Value::Array(props);
-    }
-    if !item.cves.is_empty() {
-        // A threat id is a URI: the CVE record's address.
-        let ids: Vec<Value> = item
-            .cves
-            .iter()
-            .map(|c| c.trim())
-            .filter(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
-            .map(|c| json!({ "system": "https://www.cve.org", "id": format!("https://www.cve.org/CVERecord?id={c}") }))
-            .collect();
-        if !ids.is_empty() {
-            risk["threat-ids"] = Value::Array(ids);
-        }
-    }
-    if let Some(d) = item.scheduled_completion_date {
-        risk["deadline"] = json!(deadline(d, options.deadline));
-    }
-    // A risk adjustment needs at least one mitigating factor (R9.4):
-    // the rationale (column X), or a pointer to the deviation request when X is blank (which
-    // validation reports).
-    if item.risk_adjustment != DeviationFlag::No {
+    // A risk adjustment needs at least one mitigating factor (R9.4): the rationale (column X),
+    // or a pointer to the deviation request when X is blank (which validation reports).
+    let mitigating_factors = (item.risk_adjustment != DeviationFlag::No).then(|| {
         let rationale = item.deviation_rationale.as_deref().unwrap_or_default();
-        risk["mitigating-factors"] = json!([{ "uuid": ids.of("mitigating-factor", key), "description": multiline(rationale, "See the deviation request.") }]);
-    }
-    let mut remediations = vec![json!({
-        "uuid": ids.of("recommendation", key),
-        "lifecycle": "recommendation",
-        "title": "Recommended remediation",
-        "description": multiline(&item.overall_remediation_plan, "Remediate the weakness on every affected asset."),
-    })];
-    let tasks: Vec<Value> = item
+        [MitigatingFactor {
+            description: multiline(rationale, "See the deviation request."),
+            uuid: ids.of("mitigating-factor", key),
+        }]
+    });
+    let plan = || multiline(&item.overall_remediation_plan, "Remediate the weakness on every affected asset.");
+    let tasks: Vec<Task> = item
         .planned_milestones
         .iter()
-        .map(|m| {
-            json!({
-                "uuid": ids.of(&format!("milestone-{}", m.number), key),
-                "type": "milestone",
-                "title": format!("Milestone {}", m.number),
-                "description": multiline(&m.description, "Milestone"),
-                "timing": { "on-date": { "date": datetime(m.date) } },
-            })
+        .map(|m| Task {
+            description: multiline(&m.description, "Milestone"),
+            timing: Timing { on_date: OnDate { date: datetime(m.date) } },
+            title: format!("Milestone {}", m.number),
+            kind: "milestone",
+            uuid: ids.of(&format!("milestone-{}", m.number), key),
         })
         .collect();
-    let mut planned = json!({
-        "uuid": ids.of("planned", key),
-        "lifecycle": "planned",
-        "title": "Remediation plan",
-        "description": multiline(&item.overall_remediation_plan, "Remediate the weakness on every affected asset."),
-    });
-    if !tasks.is_empty() {
-        planned["tasks"] = Value::Array(tasks);
-    }
-    remediations.push(planned);
-    risk["remediations"] = Value::Array(remediations);
-    let mut log: Vec<Value> = item
+    let remediations = [
+        Remediation {
+            description: plan(),
+            lifecycle: "recommendation",
+            tasks: Vec::new(),
+            title: "Recommended remediation",
+            uuid: ids.of("recommendation", key),
+        },
+        Remediation {
+            description: plan(),
+            lifecycle: "planned",
+            tasks,
+            title: "Remediation plan",
+            uuid: ids.of("planned", key),
+        },
+    ];
+    let mut log: Vec<LogEntry<'a>> = item
         .milestone_changes
         .iter()
         .enumerate()
-        .map(|(i, c)| {
-            json!({
-                "uuid": ids.of(&format!("milestone-change-{i}"), key),
-                "title": line(&format!("Milestone {} change", c.number), "Milestone change"),
-                "description": multiline(&c.to_string(), "Milestone change"),
-                "start": datetime(c.date),
-            })
+        .map(|(i, c)| LogEntry {
+            description: Some(multiline(&c.to_string(), "Milestone change")),
+            props: Vec::new(),
+            start: datetime(c.date),
+            status_change: None,
+            title: line(&format!("Milestone {} change", c.number), "Milestone change"),
+            uuid: ids.of(&format!("milestone-change-{i}"), key),
         })
         .collect();
     if item.vendor_dependency
         && let Some(d) = item.last_vendor_check_in_date
     {
-        log.push(json!({
-            "uuid": ids.of("vendor-check-in", key),
-            "title": "Vendor Check-in",
-            "start": datetime(d),
-            "props": [prop("vendor-dependency", "vendor-check-in")],
-        }));
+        log.push(LogEntry {
+            description: None,
+            props: vec![Prop::new("vendor-dependency", "vendor-check-in")],
+            start: datetime(d),
+            status_change: None,
+            title: "Vendor Check-in".to_string(),
+            uuid: ids.of("vendor-check-in", key),
+        });
     }
     if let Some(c) = &item.closure {
-        log.push(json!({
-            "uuid": ids.of("closure", key),
-            "title": "Closed",
-            "start": datetime(c.date),
-            "status-change": "closed",
-        }));
+        log.push(LogEntry {
+            description: None,
+            props: Vec::new(),
+            start: datetime(c.date),
+            status_change: Some("closed"),
+            title: "Closed".to_string(),
+            uuid: ids.of("closure", key),
+        });
     }
-    if !log.is_empty() {
-        risk["risk-log"] = json!({});
-        risk["risk-log"]["entries"] = Value::Array(log);
+    Risk {
+        characterizations: [Characterization {
+            facets: characterization_facets,
+            origin: Origin { actors: tool_actors(&sources(item), ctx) },
+        }],
+        deadline: item.scheduled_completion_date.map(|d| deadline(d, options.deadline)),
+        statement: multiline(&item.overall_remediation_plan, &description),
+        description,
+        mitigating_factors,
+        props,
+        related_observations: [ObservationRef { observation_uuid: ids.of("observation", key) }],
+        remediations,
+        risk_log: (!log.is_empty()).then_some(RiskLog { entries: log }),
+        status: risk_status(item),
+        threat_ids,
+        title,
+        uuid: ids.of("risk", key),
     }
-    risk
 }
 
 /// An item's `poam-item`. It relates to the item's detection and to each deviation's observation
 /// (their UUIDs as [`item_observations`] gives them); the risk relates only to the detection,
 /// whose `collected` FedRAMP's timeliness check reads.
-fn item_entry(item: &PoamItem, ctx: &Ctx<'_>) -> Value {
+fn item_entry<'a>(item: &'a PoamItem, ctx: &Ctx<'_>) -> ItemEntry<'a> {
     let ids = &ctx.ids;
     let key = item.poam_id.as_str();
-    let (risk_id, item_id) = (ids.of("risk", key), ids.of("poam-item", key));
     let (title, description) = title_and_description(item);
-    let related: Vec<Value> = std::iter::once(ids.of("observation", key))
+    let related_observations = std::iter::once(ids.of("observation", key))
         .chain(deviation_kinds(item).map(|kind| ids.of(&format!("observation-{kind}"), key)))
-        .map(|uuid| json!({ "observation-uuid": uuid }))
+        .map(|observation_uuid| ObservationRef { observation_uuid })
         .collect();
-    json!({
-        "uuid": item_id,
-        "title": title,
-        "description": description,
-        "props": [prop("POAM-ID", key)],
-        "related-observations": related,
-        "related-risks": [{ "risk-uuid": risk_id }],
-    })
+    ItemEntry {
+        description,
+        props: [Prop::new("POAM-ID", key)],
+        related_observations,
+        related_risks: [RiskRef { risk_uuid: ids.of("risk", key) }],
+        title,
+        uuid: ids.of("poam-item", key),
+    }
 }
 
 /// The kinds of deviation observation an item has, in the order [`deviation_observations`]
@@ -431,17 +651,21 @@ fn deviation_kinds(item: &PoamItem) -> impl Iterator<Item = &'static str> {
     .chain(item.vendor_dependency.then_some("vendor-dependency"))
 }
 
-/// One observation per deviation the item carries (R9.4 observation types, as in FedRAMP's OSCAL
-/// POA&M template): a risk adjustment, false positive or operational requirement that is
-/// pending or approved (method `EXAMINE`, the rationale of column X, the supporting documents of
-/// column Y as evidence), and a vendor dependency (method `INTERVIEW`, the product and the last
-/// check-in). `collected`: the RA's approval date, the last vendor check-in, else the Status
-/// Date, else the detection date.
-fn deviation_observations(item: &PoamItem, ids: &Ids, subjects: &[Value]) -> Vec<Value> {
+/// One observation per deviation the item carries, each passed to `emit` (R9.4 observation types,
+/// as in FedRAMP's OSCAL POA&M template): a risk adjustment, false positive or operational
+/// requirement that is pending or approved (method `EXAMINE`, the rationale of column X, the
+/// supporting documents of column Y as evidence), and a vendor dependency (method `INTERVIEW`,
+/// the product and the last check-in). `collected`: the RA's approval date, the last vendor
+/// check-in, else the Status Date, else the detection date.
+fn deviation_observations<E>(
+    item: &PoamItem,
+    ids: &Ids,
+    subjects: &[Subject<'_>],
+    emit: &mut impl FnMut(&Observation<'_>) -> Result<(), E>,
+) -> Result<(), E> {
     let key = item.poam_id.as_str();
     let rationale = item.deviation_rationale.as_deref().unwrap_or_default();
     let fallback = item.status_date.unwrap_or(item.original_detection_date);
-    let mut out = Vec::new();
     for (kind, title, flag, date) in [
         ("risk-adjustment", "Risk Adjustment", item.risk_adjustment, item.risk_adjustment_approved_date),
         ("false-positive", "False Positive", item.false_positive, None),
@@ -450,18 +674,20 @@ fn deviation_observations(item: &PoamItem, ids: &Ids, subjects: &[Value]) -> Vec
         if deviation_value(flag).is_none() {
             continue;
         }
-        let mut o = json!({
-            "uuid": ids.of(&format!("observation-{kind}"), key),
-            "title": title,
-            "description": multiline(rationale, "See the deviation request."),
-            "methods": ["EXAMINE"],
-            "types": [kind],
-            "collected": datetime(date.unwrap_or(fallback)),
-        });
-        if let Some(docs) = item.supporting_documents.as_deref().filter(|d| !d.trim().is_empty()) {
-            o["relevant-evidence"] = json!([{ "description": multiline(docs, "Supporting documents") }]);
-        }
-        out.push(o);
+        let evidence = item.supporting_documents.as_deref().filter(|d| !d.trim().is_empty());
+        emit(&Observation {
+            collected: datetime(date.unwrap_or(fallback)),
+            description: multiline(rationale, "See the deviation request."),
+            methods: ["EXAMINE"],
+            origins: None,
+            props: Vec::new(),
+            relevant_evidence: evidence
+                .map(|docs| [Described { description: multiline(docs, "Supporting documents") }]),
+            subjects: &[],
+            title: title.to_string(),
+            types: [kind],
+            uuid: ids.of(&format!("observation-{kind}"), key),
+        })?;
     }
     if item.vendor_dependency {
         let product = item.vendor_dependent_product_name.as_deref().map(str::trim).filter(|p| !p.is_empty());
@@ -472,25 +698,31 @@ fn deviation_observations(item: &PoamItem, ids: &Ids, subjects: &[Value]) -> Vec
         if let Some(d) = item.last_vendor_check_in_date {
             description.push_str(&format!(" Last vendor check-in {d}."));
         }
-        let mut o = json!({
-            "uuid": ids.of("observation-vendor-dependency", key),
-            "title": "Vendor Dependency",
-            "description": description,
-            "methods": ["INTERVIEW"],
-            "types": ["vendor-dependency"],
-            "collected": datetime(item.last_vendor_check_in_date.unwrap_or(fallback)),
-        });
-        if !subjects.is_empty() {
-            o["subjects"] = Value::Array(subjects.to_vec());
-        }
-        out.push(o);
+        emit(&Observation {
+            collected: datetime(item.last_vendor_check_in_date.unwrap_or(fallback)),
+            description,
+            methods: ["INTERVIEW"],
+            origins: None,
+            props: Vec::new(),
+            relevant_evidence: None,
+            subjects,
+            title: "Vendor Dependency".to_string(),
+            types: ["vendor-dependency"],
+            uuid: ids.of("observation-vendor-dependency", key),
+        })?;
     }
-    out
+    Ok(())
 }
 
 /// Builds the OSCAL POA&M document. [`write_oscal`] writes the same document without holding it.
 pub fn to_oscal(poam: &Poam, options: &OscalOptions) -> Value {
     build(poam, &Ctx::new(poam, options))
+}
+
+/// An element as a `Value`. Serialising these types cannot fail: every key is a string and no
+/// field has a serialiser of its own that could fail.
+fn to_value(element: &impl Serialize) -> Value {
+    serde_json::to_value(element).unwrap_or(Value::Null)
 }
 
 /// [`to_oscal`] with its context made.
@@ -499,23 +731,25 @@ fn build(poam: &Poam, ctx: &Ctx<'_>) -> Value {
     let (mut observations, mut risks, mut items) =
         (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
     for item in poam.items() {
-        observations.extend(item_observations(item, ctx));
-        risks.push(item_risk(item, ctx));
-        items.push(item_entry(item, ctx));
+        item_observations(item, ctx, &mut |o| {
+            observations.push(to_value(o));
+            Ok::<(), std::convert::Infallible>(())
+        })
+        .unwrap_or_else(|never| match never {});
+        risks.push(to_value(&item_risk(item, ctx)));
+        items.push(to_value(&item_entry(item, ctx)));
     }
     let observed = (!observations.is_empty()).then_some((Value::Array(observations), Value::Array(risks)));
     document(poam, ctx, Value::Array(items), observed)
 }
-
 /// The document around its three item arrays: `poam_items`, and `observations` and `risks` when
 /// there are any (both values are moved in).
 fn document(poam: &Poam, ctx: &Ctx<'_>, poam_items: Value, observed: Option<(Value, Value)>) -> Value {
     let (ids, options) = (&ctx.ids, ctx.options);
     let system = system_name(poam);
     let date = poam.header.poam_date.unwrap_or_default();
-    let components: Vec<Value> = ctx
-        .tools
-        .iter()
+    let components: Vec<Value> = sorted(&ctx.tools)
+        .into_iter()
         .map(|(name, uuid)| {
             json!({
                 "uuid": uuid,
@@ -526,9 +760,8 @@ fn document(poam: &Poam, ctx: &Ctx<'_>, poam_items: Value, observed: Option<(Val
             })
         })
         .collect();
-    let inventory: Vec<Value> = ctx
-        .assets
-        .iter()
+    let inventory: Vec<Value> = sorted(&ctx.assets)
+        .into_iter()
         .map(|(id, uuid)| {
             json!({
                 "uuid": uuid,
@@ -666,32 +899,38 @@ pub fn write_oscal<W: Write>(poam: &Poam, options: &OscalOptions, mut writer: W,
 
 /// Writes the array `part` as the pretty printer would as the value of a key `level` levels in.
 fn write_array<W: Write>(w: &mut W, level: usize, poam: &Poam, ctx: &Ctx<'_>, part: Part) -> std::io::Result<()> {
-    use serde::Serialize;
     use serde_json::ser::Formatter;
-    let mut array = Pretty { level, has_value: false };
-    array.begin_array(w)?;
-    let mut first = true;
-    let mut element = |w: &mut W, value: &Value| -> std::io::Result<()> {
-        array.begin_array_value(w, first)?;
-        first = false;
-        value.serialize(&mut serde_json::Serializer::with_formatter(
-            &mut *w,
-            Pretty { level: level + 1, has_value: false },
-        ))?;
-        array.end_array_value(w)
-    };
+    let mut array = Elements { array: Pretty { level, has_value: false }, first: true, level: level + 1 };
+    array.array.begin_array(w)?;
     for item in poam.items() {
         match part {
-            Part::Observations => {
-                for o in item_observations(item, ctx) {
-                    element(w, &o)?;
-                }
-            }
-            Part::Risks => element(w, &item_risk(item, ctx))?,
-            Part::PoamItems => element(w, &item_entry(item, ctx))?,
+            Part::Observations => item_observations(item, ctx, &mut |o| array.write(w, o))?,
+            Part::Risks => array.write(w, &item_risk(item, ctx))?,
+            Part::PoamItems => array.write(w, &item_entry(item, ctx))?,
         }
     }
-    array.end_array(w)
+    array.array.end_array(w)
+}
+
+/// An array being written one element at a time.
+struct Elements {
+    array: Pretty,
+    first: bool,
+    /// The depth of its elements.
+    level: usize,
+}
+
+impl Elements {
+    fn write<W: Write>(&mut self, w: &mut W, element: &impl Serialize) -> std::io::Result<()> {
+        use serde_json::ser::Formatter;
+        self.array.begin_array_value(w, self.first)?;
+        self.first = false;
+        element.serialize(&mut serde_json::Serializer::with_formatter(
+            &mut *w,
+            Pretty { level: self.level, has_value: false },
+        ))?;
+        self.array.end_array_value(w)
+    }
 }
 
 /// serde_json's pretty printing (`PrettyFormatter`: two spaces a level, `": "` after a key, an
@@ -774,4 +1013,58 @@ impl serde_json::ser::Formatter for Pretty {
 pub fn write_oscal_file(poam: &Poam, options: &OscalOptions, path: &Path) -> Result<()> {
     let label = path.display().to_string();
     super::atomic::write_file(path, |w| write_oscal(poam, options, w, &label))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Ids, is_one_line, line};
+    use uuid::Uuid;
+
+    #[test]
+    fn an_id_is_the_v5_uuid_of_kind_slash_key_however_long_the_key() {
+        let ids = Ids::new("System");
+        for key in ["V-1".to_string(), "x".repeat(123), "x".repeat(124), "\u{e9}".repeat(200)] {
+            let expected = Uuid::new_v5(&ids.ns, format!("risk/{key}").as_bytes()).to_string();
+            assert_eq!(ids.of("risk", &key), expected, "{} bytes", key.len());
+        }
+        // The namespace is fixed: the same system gives its items the same UUIDs every month.
+        assert_eq!(Ids::new("System").of("risk", "V-1"), ids.of("risk", "V-1"));
+        assert_ne!(Ids::new("Other").of("risk", "V-1"), ids.of("risk", "V-1"));
+    }
+
+    #[test]
+    fn a_line_is_copied_only_when_splitting_would_not_change_it() {
+        for s in [
+            "",
+            " ",
+            "a",
+            "a b",
+            " a",
+            "a ",
+            "a  b",
+            "a\tb",
+            "a\nb",
+            "a\rb",
+            "a\x0bb",
+            "a\x0cb",
+            "caf\u{e9} au lait",
+            "a\u{a0}b",
+            "a\u{85}b",
+            "a\u{2003}b",
+            "CVE-2024-1234 on host-1.example.com:443",
+            "x\u{0}y",
+        ] {
+            let slow = s.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert_eq!(
+                line(s, "fallback"),
+                if slow.is_empty() { "fallback".to_string() } else { slow.clone() },
+                "{s:?}"
+            );
+            if is_one_line(s) {
+                assert_eq!(s, slow, "{s:?}");
+            }
+        }
+        assert!(is_one_line("a b") && is_one_line("CVE-2024-1234 on host-1.example.com:443"));
+        assert!(!is_one_line("") && !is_one_line("a  b") && !is_one_line("caf\u{e9}"));
+    }
 }

@@ -212,7 +212,7 @@ fn bench(c: &mut Criterion) {
         });
         drop(items);
         // What the monthly job writes (`write_oscal`, one element at a time), and the same bytes
-        // from the whole document built first (`to_oscal`, as before session 25).
+        // from the whole document built first as a `Value` (`to_oscal`), then printed.
         group.bench_function(format!("oscal/{n}"), |b| {
             b.iter(|| {
                 let mut out = Vec::new();

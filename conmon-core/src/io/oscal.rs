@@ -900,37 +900,16 @@ pub fn write_oscal<W: Write>(poam: &Poam, options: &OscalOptions, mut writer: W,
 /// Writes the array `part` as the pretty printer would as the value of a key `level` levels in.
 fn write_array<W: Write>(w: &mut W, level: usize, poam: &Poam, ctx: &Ctx<'_>, part: Part) -> std::io::Result<()> {
     use serde_json::ser::Formatter;
-    let mut array = Elements { array: Pretty { level, has_value: false }, first: true, level: level + 1 };
-    array.array.begin_array(w)?;
+    let mut array = Pretty { level, has_value: false };
+    array.begin_array(w)?;
     for item in poam.items() {
         match part {
-            Part::Observations => item_observations(item, ctx, &mut |o| array.write(w, o))?,
-            Part::Risks => array.write(w, &item_risk(item, ctx))?,
-            Part::PoamItems => array.write(w, &item_entry(item, ctx))?,
+            Part::Observations => item_observations(item, ctx, &mut |o| array.element(w, o))?,
+            Part::Risks => array.element(w, &item_risk(item, ctx))?,
+            Part::PoamItems => array.element(w, &item_entry(item, ctx))?,
         }
     }
-    array.array.end_array(w)
-}
-
-/// An array being written one element at a time.
-struct Elements {
-    array: Pretty,
-    first: bool,
-    /// The depth of its elements.
-    level: usize,
-}
-
-impl Elements {
-    fn write<W: Write>(&mut self, w: &mut W, element: &impl Serialize) -> std::io::Result<()> {
-        use serde_json::ser::Formatter;
-        self.array.begin_array_value(w, self.first)?;
-        self.first = false;
-        element.serialize(&mut serde_json::Serializer::with_formatter(
-            &mut *w,
-            Pretty { level: self.level, has_value: false },
-        ))?;
-        self.array.end_array_value(w)
-    }
+    array.end_array(w)
 }
 
 /// serde_json's pretty printing (`PrettyFormatter`: two spaces a level, `": "` after a key, an
@@ -971,6 +950,16 @@ impl Pretty {
     fn next<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
         w.write_all(if first { b"\n" } else { b",\n" })?;
         Pretty::pad(w, self.level)
+    }
+
+    /// Writes `element` as the next value of the array this formatter has begun, printed from
+    /// the array's depth as its own value would be.
+    fn element<W: Write>(&mut self, w: &mut W, element: &impl Serialize) -> std::io::Result<()> {
+        use serde_json::ser::Formatter;
+        self.begin_array_value(w, !self.has_value)?;
+        let inner = Pretty { level: self.level, has_value: false };
+        element.serialize(&mut serde_json::Serializer::with_formatter(&mut *w, inner))?;
+        self.end_array_value(w)
     }
 }
 
